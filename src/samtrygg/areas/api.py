@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from samtrygg.tenancy.api import ErrorOut
+from samtrygg.tenancy.policy import access_for
+from samtrygg.tenancy.roles import Permission
+
+from . import queries
+from .models import Area
+
+router = Router(tags=["areas"])
+
+
+class AreaOut(Schema):
+    id: int
+    name: str
+    code: str
+    kind: str
+    population: int | None
+    area_m2: float
+
+
+class AreaDetailOut(AreaOut):
+    geometry: dict[str, Any]
+
+
+@router.get(
+    "/k/{municipality}/areas",
+    response={200: list[AreaOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def list_areas(request: HttpRequest, municipality: str) -> list[Area]:
+    access = access_for(request.user, municipality)
+    access.require(Permission.VIEW_AREAS)
+    return list(queries.areas(access).defer("geometry"))
+
+
+@router.get(
+    "/k/{municipality}/areas/{area_id}",
+    response={200: AreaDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def get_area(request: HttpRequest, municipality: str, area_id: int) -> Area:
+    access = access_for(request.user, municipality)
+    access.require(Permission.VIEW_AREAS)
+    area: Area = access.get_or_404(Area.objects.all(), pk=area_id)
+    return area

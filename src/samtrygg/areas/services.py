@@ -1,0 +1,290 @@
+"""Importing and changing areas. Validate everything, then write all in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from samtrygg.analysis.geo import geometry_to_sweref, geometry_to_wgs84, looks_projected
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.tenancy.models import Municipality
+from samtrygg.tenancy.policy import Access
+from samtrygg.tenancy.roles import Permission
+
+from .models import Area, AreaKind
+
+NAME_FIELDS = ("name", "namn", "NAMN", "Name", "regsonamn", "omrade", "område", "kom_namn")
+CODE_FIELDS = ("code", "kod", "KOD", "deso", "desokod", "regsokod", "id")
+POPULATION_FIELDS = ("population", "befolkning", "folkmangd", "folkmängd", "invanare")
+# Simplified boundaries are coarse: allow this much of an area outside the boundary, in metres.
+BOUNDARY_TOLERANCE_M = 250.0
+MAX_SHARE_OUTSIDE = 0.02
+
+
+class AreaImportError(Exception):
+    """The file cannot be imported; ``errors`` lists every problem found, nothing was written."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class ParsedArea:
+    name: str
+    code: str
+    population: int | None
+    wgs84: BaseGeometry
+    sweref: BaseGeometry
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    names: list[str] = field(default_factory=list)
+
+
+def _pick(properties: dict[str, Any], names: tuple[str, ...], chosen: str | None) -> Any:
+    if chosen:
+        return properties.get(chosen)
+    for name in names:
+        if properties.get(name) not in (None, ""):
+            return properties[name]
+    return None
+
+
+def _declared_crs(data: dict[str, Any]) -> str | None:
+    name = str(((data.get("crs") or {}).get("properties") or {}).get("name", ""))
+    if "3006" in name:
+        return "EPSG:3006"
+    if "4326" in name or "CRS84" in name:
+        return "EPSG:4326"
+    return None
+
+
+def _load(raw: bytes | str) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise AreaImportError(
+            [_("The file is not UTF-8 text. Save it as GeoJSON (UTF-8).")]
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AreaImportError(
+            [
+                _("The file is not valid GeoJSON: %(msg)s at line %(line)d, column %(col)d.")
+                % {"msg": error.msg, "line": error.lineno, "col": error.colno}
+            ]
+        ) from None
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = {"type": "FeatureCollection", "features": [data], "crs": data.get("crs")}
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise AreaImportError([_("The file must be a GeoJSON FeatureCollection of polygons.")])
+    if not isinstance(data.get("features"), list) or not data["features"]:
+        raise AreaImportError([_("The file holds no features.")])
+    return data
+
+
+def _parse_geometry(
+    feature: dict[str, Any], label: str, crs: str | None, errors: list[str]
+) -> tuple[BaseGeometry, BaseGeometry] | None:
+    try:
+        geometry = shape(feature.get("geometry") or {})
+    except Exception as error:  # shapely raises several types for malformed input
+        errors.append(
+            _("%(label)s: the geometry cannot be read (%(error)s).")
+            % {"label": label, "error": error}
+        )
+        return None
+    if not isinstance(geometry, Polygon | MultiPolygon) or geometry.is_empty:
+        errors.append(
+            _("%(label)s: the geometry must be a polygon or multipolygon, not %(type)s.")
+            % {"label": label, "type": geometry.geom_type}
+        )
+        return None
+    if not geometry.is_valid:
+        errors.append(
+            _("%(label)s: invalid polygon (%(reason)s).")
+            % {"label": label, "reason": explain_validity(geometry)}
+        )
+        return None
+    projected = crs == "EPSG:3006" or (crs is None and looks_projected(geometry))
+    if projected:
+        return geometry_to_wgs84(geometry), geometry
+    minx, miny, maxx, maxy = geometry.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        errors.append(
+            _("%(label)s: the coordinates are neither WGS 84 nor SWEREF 99 TM.") % {"label": label}
+        )
+        return None
+    return geometry, geometry_to_sweref(geometry)
+
+
+def _check_inside(
+    parsed: ParsedArea, boundary: BaseGeometry | None, label: str, errors: list[str]
+) -> None:
+    if boundary is None:
+        return
+    outside = parsed.sweref.difference(boundary).area
+    if outside > MAX_SHARE_OUTSIDE * parsed.sweref.area:
+        share = round(100 * outside / parsed.sweref.area)
+        errors.append(
+            _("%(label)s (“%(name)s”): %(share)d %% of the area lies outside the municipality.")
+            % {"label": label, "name": parsed.name, "share": share}
+        )
+
+
+def municipality_boundary_sweref(municipality: Municipality) -> BaseGeometry | None:
+    if not municipality.boundary:
+        return None
+    boundary = geometry_to_sweref(shape(municipality.boundary))
+    return shapely.buffer(boundary, BOUNDARY_TOLERANCE_M)
+
+
+def parse_areas(
+    raw: bytes | str,
+    municipality: Municipality,
+    *,
+    crs: str | None = None,
+    name_field: str | None = None,
+    code_field: str | None = None,
+    population_field: str | None = None,
+) -> list[ParsedArea]:
+    """Read and check a GeoJSON file; raises AreaImportError listing every problem."""
+    data = _load(raw)
+    crs = crs or _declared_crs(data)
+    boundary = municipality_boundary_sweref(municipality)
+    errors: list[str] = []
+    parsed: list[ParsedArea] = []
+    seen: set[str] = set()
+    for number, feature in enumerate(data["features"], start=1):
+        label = _("Feature %(number)d") % {"number": number}
+        properties = (feature or {}).get("properties") or {}
+        name = str(_pick(properties, NAME_FIELDS, name_field) or "").strip()
+        if not name:
+            errors.append(
+                _("%(label)s: no name (give the name property with --name-field).")
+                % {"label": label}
+            )
+            continue
+        if name.lower() in seen:
+            errors.append(
+                _("%(label)s: the name “%(name)s” occurs twice in the file.")
+                % {"label": label, "name": name}
+            )
+            continue
+        seen.add(name.lower())
+        population = _pick(properties, POPULATION_FIELDS, population_field)
+        if population not in (None, ""):
+            try:
+                population = int(population)
+                if population < 0:
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors.append(
+                    _("%(label)s: the population “%(value)s” is not a whole number.")
+                    % {"label": label, "value": population}
+                )
+                continue
+        else:
+            population = None
+        geometries = _parse_geometry(feature, label, crs, errors)
+        if geometries is None:
+            continue
+        area = ParsedArea(
+            name=name[:150],
+            code=str(_pick(properties, CODE_FIELDS, code_field) or "")[:40],
+            population=population,
+            wgs84=geometries[0],
+            sweref=geometries[1],
+        )
+        _check_inside(area, boundary, label, errors)
+        parsed.append(area)
+    if errors:
+        raise AreaImportError(errors)
+    return parsed
+
+
+def _write(municipality: Municipality, kind: str, parsed: list[ParsedArea]) -> ImportResult:
+    result = ImportResult()
+    existing = {
+        a.name.lower(): a for a in Area.objects.filter(municipality=municipality, kind=kind)
+    }
+    for item in parsed:
+        minx, miny, maxx, maxy = item.sweref.bounds
+        values = {
+            "name": item.name,
+            "code": item.code,
+            "population": item.population,
+            "geometry": mapping(item.wgs84),
+            "min_x": minx,
+            "min_y": miny,
+            "max_x": maxx,
+            "max_y": maxy,
+            "area_m2": item.sweref.area,
+        }
+        area = existing.get(item.name.lower())
+        if area is None:
+            Area.objects.create(municipality=municipality, kind=kind, **values)
+            result.created += 1
+        else:
+            for key, value in values.items():
+                setattr(area, key, value)
+            area.save()
+            result.updated += 1
+        result.names.append(item.name)
+    return result
+
+
+def import_areas(
+    municipality: Municipality,
+    raw: bytes | str,
+    *,
+    kind: str,
+    actor: Any = None,
+    access: Access | None = None,
+    **options: Any,
+) -> ImportResult:
+    """Import polygons; all or nothing. Re-importing the same file updates, never duplicates
+    (areas are matched on municipality, kind and name)."""
+    if access is not None:
+        access.require(Permission.MANAGE_AREAS)
+        if access.municipality.pk != municipality.pk:
+            raise PermissionDenied
+    if kind not in AreaKind.values:
+        raise AreaImportError([_("Unknown kind of area: %(kind)s.") % {"kind": kind}])
+    parsed = parse_areas(raw, municipality, **options)
+    with transaction.atomic():
+        result = _write(municipality, kind, parsed)
+        record(
+            AuditAction.AREAS_IMPORTED,
+            actor=actor,
+            municipality=municipality,
+            object_repr=_("%(n)d areas (%(kind)s)") % {"n": len(parsed), "kind": kind},
+            changes={"created": result.created, "updated": result.updated, "kind": kind},
+        )
+    return result
+
+
+def delete_area(access: Access, area: Area) -> None:
+    access.require(Permission.MANAGE_AREAS)
+    if area.municipality_id != access.municipality.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        record(
+            AuditAction.AREA_DELETED, actor=access.user, municipality=access.municipality, obj=area
+        )
+        area.delete()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from samtrygg.tenancy.policy import Access, municipality_view
+from samtrygg.tenancy.roles import Permission
+
+from . import queries, services
+from .forms import AreaUploadForm
+from .models import Area
+
+
+@municipality_view(Permission.VIEW_AREAS)
+def area_list(request: HttpRequest, access: Access) -> HttpResponse:
+    form = AreaUploadForm(request.POST or None, request.FILES or None)
+    import_errors: list[str] = []
+    if request.method == "POST":
+        access.require(Permission.MANAGE_AREAS)
+        if form.is_valid():
+            try:
+                result = services.import_areas(
+                    access.municipality,
+                    form.cleaned_data["file"].read(),
+                    kind=form.cleaned_data["kind"],
+                    actor=access.user,
+                    access=access,
+                    name_field=form.cleaned_data["name_field"] or None,
+                )
+            except services.AreaImportError as error:
+                import_errors = error.errors
+            else:
+                messages.success(
+                    request,
+                    _("%(created)d areas created, %(updated)d updated.")
+                    % {"created": result.created, "updated": result.updated},
+                )
+                return redirect("area_list", municipality=access.municipality.slug)
+    areas = queries.areas(access).only("name", "code", "kind", "population", "area_m2")
+    return render(
+        request,
+        "areas/area_list.html",
+        {
+            "areas": areas,
+            "form": form,
+            "import_errors": import_errors,
+        },
+        status=400 if import_errors else 200,
+    )
+
+
+@municipality_view(Permission.VIEW_AREAS)
+def area_detail(request: HttpRequest, access: Access, area_id: int) -> HttpResponse:
+    area: Area = access.get_or_404(Area.objects.all(), pk=area_id)
+    if request.method == "POST" and "delete" in request.POST:
+        if not access.can(Permission.MANAGE_AREAS):
+            raise PermissionDenied
+        services.delete_area(access, area)
+        messages.success(request, _("The area %(name)s was deleted.") % {"name": area.name})
+        return redirect("area_list", municipality=access.municipality.slug)
+    return render(request, "areas/area_detail.html", {"area": area})
+
+
+def _feature(area: Area) -> dict[str, object]:
+    return {
+        "type": "Feature",
+        "id": area.pk,
+        "geometry": area.geometry,
+        "properties": {
+            "name": area.name,
+            "code": area.code,
+            "kind": area.kind,
+            "population": area.population,
+        },
+    }
+
+
+@municipality_view(Permission.VIEW_AREAS)
+def areas_geojson(request: HttpRequest, access: Access) -> JsonResponse:
+    rows = queries.areas(access)
+    if area_id := request.GET.get("area"):
+        rows = rows.filter(pk=area_id) if area_id.isdigit() else rows.none()
+    return JsonResponse({"type": "FeatureCollection", "features": [_feature(a) for a in rows]})
+
+
+@municipality_view(Permission.VIEW_AREAS)
+def boundary_geojson(request: HttpRequest, access: Access) -> JsonResponse:
+    municipality = access.municipality
+    features = []
+    if municipality.boundary:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": municipality.boundary,
+                "properties": {"name": municipality.name, "kind": "boundary"},
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})

@@ -1,0 +1,98 @@
+"""The append-only event log: who did what, when, from which organisation, in which request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "auth.login", _("Logged in")
+    LOGIN_FAILED = "auth.login_failed", _("Failed login")
+    LOCKED_OUT = "auth.locked_out", _("Account locked after failed logins")
+    LOGOUT = "auth.logout", _("Logged out")
+    MFA_ACTIVATED = "auth.mfa_activated", _("Two-factor authentication turned on")
+    MFA_DEACTIVATED = "auth.mfa_deactivated", _("Two-factor authentication turned off")
+    ORGANISATION_CREATED = "organisation.created", _("Organisation created")
+    ORGANISATION_CHANGED = "organisation.changed", _("Organisation changed")
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation withdrawn")
+    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    MEMBERSHIP_CREATED = "membership.created", _("Membership added")
+    ROLE_CHANGED = "membership.role_changed", _("Role changed")
+    MEMBERSHIP_REMOVED = "membership.removed", _("Membership removed")
+    AREAS_IMPORTED = "area.imported", _("Areas imported")
+    AREA_CHANGED = "area.changed", _("Area changed")
+    AREA_DELETED = "area.deleted", _("Area deleted")
+    EXPORT = "export", _("Export")
+    DEMO_BUILT = "demo.built", _("Demo data built")
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised on any attempt to change or delete an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit events cannot be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events cannot be deleted")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # Kept as text too, so the log still says who it was if the account is removed.
+    actor_label = models.CharField(_("who"), max_length=254, blank=True)
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    organisation = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    action = models.CharField(_("what"), max_length=64, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    request_id = models.CharField(_("request id"), max_length=32, blank=True, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["municipality", "-at"], name="audit_municipality_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events cannot be deleted")

@@ -1,0 +1,79 @@
+"""Request id for the audit trail, and the MFA gate for roles that must use it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from samtrygg.audit.context import current_request_id
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,32}$")
+
+
+class RequestIdMiddleware:
+    """Give each request an id (or keep a proxy's X-Request-ID) that the audit log stamps."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def user_must_use_mfa(user: Any) -> bool:
+    from samtrygg.tenancy.models import Membership
+    from samtrygg.tenancy.roles import MFA_REQUIRED_ROLES
+
+    if getattr(user, "is_superuser", False):
+        return True
+    return Membership.objects.filter(user=user, role__in=list(MFA_REQUIRED_ROLES)).exists()
+
+
+def user_has_mfa(user: Any) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class RequireMfaMiddleware:
+    """Administrators and coordinators reach nothing but MFA set-up until they have TOTP."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def _allowed_paths(self) -> tuple[str, ...]:
+        return (
+            reverse("mfa_activate_totp"),
+            reverse("account_logout"),
+            reverse("set_language"),
+            settings.STATIC_URL,
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            settings.MFA_REQUIRED
+            and user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self._allowed_paths())
+            and user_must_use_mfa(user)
+            and not user_has_mfa(user)
+        ):
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,197 @@
+"""The demo: two real municipalities with generated districts, organisations and one user per role.
+
+Deterministic for a given seed, and safe to run again: what exists is kept, nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import shapely
+from django.db import transaction
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from samtrygg.analysis.geo import geometry_to_sweref
+from samtrygg.areas.models import Area, AreaKind
+from samtrygg.areas.services import import_areas
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.tenancy.models import Membership, Municipality, Organisation, OrganisationKind, User
+from samtrygg.tenancy.roles import Role
+
+DEMO_PASSWORD = "Samtrygg-demo-2026"  # noqa: S105  (printed for the demo on purpose)
+
+MUNICIPALITIES = [
+    # slug, SCB code, districts
+    ("halmstad", "1380", 12),
+    ("kalmar", "0880", 10),
+]
+
+ORGANISATIONS = [
+    ("{name} kommun, trygghet och säkerhet", OrganisationKind.MUNICIPAL_DEPARTMENT),
+    ("{name} kommun, gatuenheten", OrganisationKind.MUNICIPAL_DEPARTMENT),
+    ("{name} kommun, fritid och ungdom", OrganisationKind.MUNICIPAL_DEPARTMENT),
+    ("Polisen, lokalpolisområde {name}", OrganisationKind.POLICE),
+    ("Räddningstjänsten {name}", OrganisationKind.RESCUE_SERVICE),
+    ("{name}hem AB", OrganisationKind.MUNICIPAL_COMPANY),
+    ("Bostadsbolaget Gården", OrganisationKind.HOUSING_COMPANY),
+    ("Nattvakten Bevakning AB", OrganisationKind.SECURITY_COMPANY),
+    ("Centrumföreningen {name}", OrganisationKind.BUSINESS),
+    ("Länsstyrelsen", OrganisationKind.COUNTY_BOARD),
+]
+
+# login prefix, role, index of the organisation in ORGANISATIONS
+USERS = [
+    ("admin", Role.ADMIN, 0),
+    ("samordnare", Role.COORDINATOR, 0),
+    ("analytiker", Role.ANALYST, 0),
+    ("handlaggare", Role.HANDLER, 1),
+    ("rapportor", Role.REPORTER, 5),
+    ("politiker", Role.VIEWER, 0),
+]
+# One person in both municipalities, to show switching between them.
+REGIONAL_USER = ("lansstyrelsen@example.se", "Regional analytiker", Role.ANALYST, 9)
+
+
+@dataclass
+class DemoLogin:
+    email: str
+    role: str
+    municipalities: str
+
+
+def _boundaries() -> dict[str, dict[str, Any]]:
+    text = resources.files("samtrygg.demo").joinpath("data/municipalities.geojson").read_text()
+    return {f["properties"]["id"]: f for f in json.loads(text)["features"]}
+
+
+def _random_points_inside(polygon: BaseGeometry, n: int, rng: np.random.Generator) -> np.ndarray:
+    minx, miny, maxx, maxy = polygon.bounds
+    points: list[tuple[float, float]] = []
+    shapely.prepare(polygon)
+    while len(points) < n:
+        xs = rng.uniform(minx, maxx, 4 * n)
+        ys = rng.uniform(miny, maxy, 4 * n)
+        inside = shapely.contains_xy(polygon, xs, ys)
+        points.extend(zip(xs[inside], ys[inside], strict=True))
+    return np.array(points[:n])
+
+
+def district_polygons(boundary_sweref: BaseGeometry, n: int, seed: int) -> list[BaseGeometry]:
+    """Voronoi cells of n seeded points, clipped to the boundary, ordered west to east."""
+    rng = np.random.default_rng(seed)
+    points = shapely.multipoints(_random_points_inside(boundary_sweref, n, rng))
+    cells = shapely.voronoi_polygons(points, extend_to=boundary_sweref)
+    clipped = [cell.intersection(boundary_sweref) for cell in cells.geoms]
+    clipped = [shapely.make_valid(c) for c in clipped if not c.is_empty]
+    clipped = [
+        c
+        if c.geom_type in ("Polygon", "MultiPolygon")
+        else shapely.unary_union([g for g in c.geoms if g.geom_type == "Polygon"])
+        for c in clipped
+    ]
+    return sorted(clipped, key=lambda c: (round(c.centroid.y, -3), c.centroid.x), reverse=False)
+
+
+def _districts_geojson(polygons: list[BaseGeometry], rng: np.random.Generator) -> str:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "name": f"Område {i}",
+                "code": f"D{i:02d}",
+                "population": int(rng.integers(1500, 12000)),
+            },
+            "geometry": mapping(polygon),
+        }
+        for i, polygon in enumerate(polygons, start=1)
+    ]
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "EPSG:3006"}},
+            "features": features,
+        }
+    )
+
+
+def _municipality(slug: str, code: str, feature: dict[str, Any]) -> Municipality:
+    municipality, _ = Municipality.objects.get_or_create(
+        scb_code=code,
+        defaults={
+            "slug": slug,
+            "name": feature["properties"]["kom_namn"],
+            "boundary": feature["geometry"],
+        },
+    )
+    return municipality
+
+
+def _organisations(municipality: Municipality) -> list[Organisation]:
+    organisations = []
+    for template, kind in ORGANISATIONS:
+        organisation, _ = Organisation.objects.get_or_create(
+            municipality=municipality,
+            name=template.format(name=municipality.name),
+            defaults={"kind": kind},
+        )
+        organisations.append(organisation)
+    return organisations
+
+
+def _user(email: str, full_name: str) -> User:
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def build(seed: int = 2026) -> list[DemoLogin]:
+    """Build (or complete) the demo; returns the logins to print."""
+    boundaries = _boundaries()
+    logins: list[DemoLogin] = []
+    with transaction.atomic():
+        for offset, (slug, code, n_districts) in enumerate(MUNICIPALITIES):
+            municipality = _municipality(slug, code, boundaries[code])
+            organisations = _organisations(municipality)
+            if not Area.objects.filter(municipality=municipality, kind=AreaKind.DISTRICT).exists():
+                boundary = geometry_to_sweref(shape(municipality.boundary))
+                polygons = district_polygons(boundary, n_districts, seed + offset)
+                rng = np.random.default_rng(seed + 100 + offset)
+                import_areas(
+                    municipality,
+                    _districts_geojson(polygons, rng),
+                    kind=AreaKind.DISTRICT,
+                    actor="samtrygg demo",
+                )
+            for prefix, role, org_index in USERS:
+                email = f"{prefix}.{slug}@example.se"
+                user = _user(email, f"{Role(role).label} {municipality.name}")
+                Membership.objects.get_or_create(
+                    user=user, organisation=organisations[org_index], defaults={"role": role}
+                )
+                logins.append(DemoLogin(email, str(Role(role).label), municipality.name))
+            email, name, role, org_index = REGIONAL_USER
+            Membership.objects.get_or_create(
+                user=_user(email, name),
+                organisation=organisations[org_index],
+                defaults={"role": role},
+            )
+            record(
+                AuditAction.DEMO_BUILT,
+                actor="samtrygg demo",
+                municipality=municipality,
+                changes={"seed": seed},
+            )
+        logins.append(
+            DemoLogin(REGIONAL_USER[0], str(Role(REGIONAL_USER[2]).label), "Halmstad, Kalmar")
+        )
+    return logins

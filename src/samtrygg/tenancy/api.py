@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from . import queries
+from .policy import access_for
+
+router = Router(tags=["tenancy"])
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    is_active: bool
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@router.get(
+    "/k/{municipality}/organisations",
+    response={200: list[OrganisationOut], 401: ErrorOut, 404: ErrorOut},
+)
+def list_organisations(request: HttpRequest, municipality: str) -> list[OrganisationOut]:
+    """The organisations taking part in the municipality's work."""
+    access = access_for(request.user, municipality)
+    return [OrganisationOut.from_orm(o) for o in queries.organisations(access).order_by("name")]

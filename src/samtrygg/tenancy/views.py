@@ -1,0 +1,142 @@
+"""Municipality administration: organisations, members, invitations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import queries, services
+from .forms import AcceptInvitationForm, InvitationForm, OrganisationForm, RoleForm
+from .models import Invitation, Membership, Organisation
+from .policy import Access, municipality_view
+from .roles import Permission
+
+
+@municipality_view(Permission.MANAGE_ORGANISATIONS)
+def organisation_list(request: HttpRequest, access: Access) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.create_organisation(
+                access, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": organisation.name})
+            return redirect("organisation_list", municipality=access.municipality.slug)
+    organisations = queries.organisations(access).order_by("name")
+    return render(
+        request, "tenancy/organisation_list.html", {"organisations": organisations, "form": form}
+    )
+
+
+@municipality_view(Permission.MANAGE_ORGANISATIONS)
+def organisation_edit(request: HttpRequest, access: Access, organisation_id: int) -> HttpResponse:
+    organisation: Organisation = access.get_or_404(Organisation.objects.all(), pk=organisation_id)
+    initial = {
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "is_active": organisation.is_active,
+    }
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(access, organisation, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("organisation_list", municipality=access.municipality.slug)
+    members = queries.members(access).filter(organisation=organisation)
+    return render(
+        request,
+        "tenancy/organisation_edit.html",
+        {"organisation": organisation, "form": form, "members": members},
+    )
+
+
+@municipality_view(Permission.MANAGE_MEMBERS)
+def member_list(request: HttpRequest, access: Access) -> HttpResponse:
+    form = InvitationForm(access, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            path = services.invite(access, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            if settings.DEMO_MODE:  # the demo has no mail server: show the link
+                messages.info(request, request.build_absolute_uri(path))
+            return redirect("member_list", municipality=access.municipality.slug)
+    return render(
+        request,
+        "tenancy/member_list.html",
+        {
+            "members": queries.members(access),
+            "invitations": queries.pending_invitations(access),
+            "form": form,
+        },
+    )
+
+
+@municipality_view(Permission.MANAGE_MEMBERS)
+def member_edit(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    membership: Membership = access.get_or_404(
+        Membership.objects.select_related("user", "organisation"), pk=membership_id
+    )
+    form = RoleForm(access, request.POST or None, initial={"role": membership.role})
+    if request.method == "POST":
+        try:
+            if "remove" in request.POST:
+                services.remove_membership(access, membership)
+                messages.success(request, _("The membership was removed."))
+                return redirect("member_list", municipality=access.municipality.slug)
+            if form.is_valid():
+                services.change_role(access, membership, form.cleaned_data["role"])
+                messages.success(request, _("The role was changed."))
+                return redirect("member_list", municipality=access.municipality.slug)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "tenancy/member_edit.html", {"membership": membership, "form": form})
+
+
+@municipality_view(Permission.MANAGE_MEMBERS)
+@require_POST
+def invitation_revoke(request: HttpRequest, access: Access, invitation_id: int) -> HttpResponse:
+    invitation: Invitation = access.get_or_404(
+        Invitation.objects.select_related("organisation"), pk=invitation_id
+    )
+    services.revoke_invitation(access, invitation)
+    messages.success(
+        request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+    )
+    return redirect("member_list", municipality=access.municipality.slug)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_by_token(token)
+    if invitation is None:
+        return render(request, "tenancy/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(invitation.email, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.accept_invitation(
+            invitation,
+            full_name=form.cleaned_data["full_name"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to Samtrygg!"))
+        return redirect("home")
+    return render(
+        request, "tenancy/invitation_accept.html", {"invitation": invitation, "form": form}
+    )

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from samtrygg.areas import views as area_views
+from samtrygg.audit import views as audit_views
+from samtrygg.core import views as core_views
+from samtrygg.core.api import api
+from samtrygg.tenancy import views as tenancy_views
+
+# Everything under k/<municipality>/ goes through tenancy.policy.municipality_view.
+municipality_patterns = [
+    path("", core_views.municipality_home, name="municipality_home"),
+    path("organisations/", tenancy_views.organisation_list, name="organisation_list"),
+    path(
+        "organisations/<int:organisation_id>/",
+        tenancy_views.organisation_edit,
+        name="organisation_edit",
+    ),
+    path("members/", tenancy_views.member_list, name="member_list"),
+    path("members/<int:membership_id>/", tenancy_views.member_edit, name="member_edit"),
+    path(
+        "invitations/<int:invitation_id>/revoke/",
+        tenancy_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("areas/", area_views.area_list, name="area_list"),
+    path("areas/<int:area_id>/", area_views.area_detail, name="area_detail"),
+    path("geo/areas.geojson", area_views.areas_geojson, name="areas_geojson"),
+    path("geo/boundary.geojson", area_views.boundary_geojson, name="boundary_geojson"),
+    path("audit/", audit_views.audit_list, name="audit_list"),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("k/<slug:municipality>/", include(municipality_patterns)),
+    path("invitation/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,71 @@
+"""Shared fixtures. The cast follows healthchecks.io: alice administers municipality A, bob
+reports for the same organisation, carol belongs to another organisation in A, and charlie
+administers another municipality (and always gets 404 in A)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from samtrygg.areas.models import Area
+from samtrygg.tenancy.models import Invitation, Membership, Municipality, Organisation, User
+from samtrygg.tenancy.policy import Access, access_for
+from samtrygg.tenancy.roles import Role
+
+from . import factories
+
+
+@pytest.fixture(autouse=True)
+def _no_mfa_gate_by_default(settings: Any) -> None:
+    # The MFA gate has its own tests; elsewhere it would only add a set-up step to every login.
+    settings.MFA_REQUIRED = False
+
+
+@dataclass
+class World:
+    a: Municipality
+    b: Municipality
+    a_org: Organisation
+    a_other_org: Organisation
+    b_org: Organisation
+    alice: User  # admin, A
+    bob: User  # reporter, A, same organisation as alice
+    carol: User  # reporter, A, another organisation
+    dave: User  # coordinator, A
+    charlie: User  # admin, B
+    area: Area
+    invitation: Invitation
+
+    def access(self, user: User, municipality: Municipality | None = None) -> Access:
+        return access_for(user, (municipality or self.a).slug)
+
+    def membership(self, user: User) -> Membership:
+        return Membership.objects.get(user=user)
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    from samtrygg.areas.services import import_areas
+    from samtrygg.tenancy import services
+
+    a = factories.municipality("Alfa")
+    b = factories.municipality("Beta")
+    a_org = factories.organisation(a, "Alfa kommun")
+    a_other_org = factories.organisation(a, "Alfahem AB", kind="bostadsbolag")
+    b_org = factories.organisation(b, "Beta kommun")
+    alice = factories.member(a_org, Role.ADMIN, "alice@example.se")
+    bob = factories.member(a_org, Role.REPORTER, "bob@example.se")
+    carol = factories.member(a_other_org, Role.REPORTER, "carol@example.se")
+    dave = factories.member(a_org, Role.COORDINATOR, "dave@example.se")
+    charlie = factories.member(b_org, Role.ADMIN, "charlie@example.se")
+    import_areas(a, factories.feature_collection(factories.feature(
+        "Centrum", factories.square(factories.HALMSTAD_LON, factories.HALMSTAD_LAT, 0.02),
+        population=5000)), kind="district")
+    area = Area.objects.get(municipality=a)
+    services.invite(access_for(alice, a.slug), email="new@example.se", organisation=a_org,
+                    role=Role.REPORTER)
+    invitation = Invitation.objects.get(email="new@example.se")
+    return World(a, b, a_org, a_other_org, b_org, alice, bob, carol, dave, charlie, area,
+                 invitation)

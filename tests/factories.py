@@ -1,0 +1,70 @@
+"""Small builders for test data (no factory library needed for this few models)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from samtrygg.tenancy.models import Membership, Municipality, Organisation, OrganisationKind, User
+from samtrygg.tenancy.roles import Role
+
+_counter = itertools.count(1)
+PASSWORD = "Rätt-lösenord-123"
+
+# A 10 km square around Halmstad's centre, and its districts, in WGS 84.
+HALMSTAD_LON, HALMSTAD_LAT = 12.857, 56.674
+
+
+def square(lon: float, lat: float, half_deg: float) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [[
+            [lon - half_deg, lat - half_deg], [lon + half_deg, lat - half_deg],
+            [lon + half_deg, lat + half_deg], [lon - half_deg, lat + half_deg],
+            [lon - half_deg, lat - half_deg],
+        ]],
+    }
+
+
+def municipality(name: str = "Testkommun", **extra: Any) -> Municipality:
+    n = next(_counter)
+    values = {
+        "name": name, "slug": f"{name.lower()}-{n}", "scb_code": f"{9000 + n:04d}",
+        "boundary": square(HALMSTAD_LON, HALMSTAD_LAT, 0.1),
+    }
+    values.update(extra)
+    return Municipality.objects.create(**values)
+
+
+def organisation(municipality: Municipality, name: str | None = None,
+                 kind: str = OrganisationKind.MUNICIPAL_DEPARTMENT) -> Organisation:
+    return Organisation.objects.create(
+        municipality=municipality, name=name or f"Organisation {next(_counter)}", kind=kind
+    )
+
+
+def user(email: str | None = None, **extra: Any) -> User:
+    from allauth.account.models import EmailAddress
+
+    email = email or f"user{next(_counter)}@example.se"
+    created = User.objects.create_user(email, PASSWORD, **extra)
+    EmailAddress.objects.create(user=created, email=email, verified=True, primary=True)
+    return created
+
+
+def member(organisation: Organisation, role: Role, email: str | None = None) -> User:
+    created = user(email)
+    Membership.objects.create(user=created, organisation=organisation, role=role)
+    return created
+
+
+def feature_collection(*features: dict[str, Any], crs: str | None = None) -> str:
+    data: dict[str, Any] = {"type": "FeatureCollection", "features": list(features)}
+    if crs:
+        data["crs"] = {"type": "name", "properties": {"name": crs}}
+    return json.dumps(data)
+
+
+def feature(name: str, geometry: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": {"name": name, **properties}, "geometry": geometry}

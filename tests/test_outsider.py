@@ -1,0 +1,151 @@
+"""The outsider test (DESIGN.md rule 1): walk every route in the URL table, the API included,
+and check that people outside an object's scope get 404 — without a list of routes to keep
+up to date. A route added without scoping fails here; a route with a new kind of object id
+fails until this file learns how to make one (KWARG_FACTORIES)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from .conftest import World
+
+# Routes outside the municipality scope, and why they may be reached without it.
+UNSCOPED_PREFIXES = {
+    "": "the start page redirects to the user's own municipality",
+    "healthz": "health check, no data",
+    "invitation/<str:token>/": "the secret token is the access check",
+    "accounts/": "django-allauth: login, logout, MFA, the user's own account",
+    "i18n/": "language switch",
+    "admin/": "Django admin, superusers only",
+    "api/v1/": "the API's index: description and docs, no data",
+}
+SCOPED_PREFIXES = ("k/<slug:municipality>/", "api/v1/k/<municipality>/")
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str
+    name: str | None
+
+
+def walk(patterns: list[Any], prefix: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield Route(prefix + str(entry.pattern), entry.name)
+
+
+KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
+    "municipality": lambda w: w.a.slug,
+    "organisation_id": lambda w: w.a_other_org.pk,
+    "membership_id": lambda w: w.membership(w.carol).pk,
+    "invitation_id": lambda w: w.invitation.pk,
+    "area_id": lambda w: w.area.pk,
+}
+
+_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def build_url(route: Route, world: World) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in KWARG_FACTORIES:
+            raise AssertionError(
+                f"{route.pattern}: the outsider test does not know how to build '{name}'; "
+                "add it to KWARG_FACTORIES with an object of municipality A."
+            )
+        return str(KWARG_FACTORIES[name](world))
+
+    path = _PARAM.sub(value, route.pattern).lstrip("^").rstrip("$")
+    return "/" + path
+
+
+def scoped_routes() -> list[Route]:
+    return [r for r in walk(get_resolver().url_patterns) if r.pattern.startswith(SCOPED_PREFIXES)]
+
+
+def leaks(world: World, client: Client, user: Any, allowed: set[int]) -> list[str]:
+    """Every (method, url, status) where ``user`` got something other than ``allowed``."""
+    client.force_login(user)
+    found = []
+    for route in scoped_routes():
+        url = build_url(route, world)
+        statuses = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+        # 405 only says which methods a route has, which is the same for every object.
+        if any(s not in allowed | {405} for s in statuses.values()) or set(statuses.values()) == {405}:
+            found.append(f"{url} {statuses}")
+    return found
+
+
+def test_every_route_is_either_scoped_or_declared_unscoped() -> None:
+    for route in walk(get_resolver().url_patterns):
+        if route.pattern.startswith(SCOPED_PREFIXES):
+            continue
+        assert any(
+            route.pattern == p or (p and route.pattern.startswith(p) and not p.startswith("api"))
+            or (p.startswith("api") and route.pattern in {p, p + "openapi.json", p + "docs"})
+            for p in UNSCOPED_PREFIXES
+        ), f"{route.pattern} is neither under a municipality nor declared unscoped"
+
+
+def test_scoped_routes_exist() -> None:
+    names = {r.name for r in scoped_routes()}
+    assert {"municipality_home", "member_list", "area_detail", "audit_list"} <= names
+    assert len(scoped_routes()) >= 14
+
+
+def test_user_of_another_municipality_gets_404_everywhere(world: World, client: Client) -> None:
+    assert leaks(world, client, world.charlie, {404}) == []
+
+
+def test_user_of_another_organisation_gets_404_or_403(world: World, client: Client) -> None:
+    # carol is in municipality A but not in the organisation that owns these objects.
+    found = leaks(world, client, world.carol, {200, 403, 404})
+    assert found == []
+    client.force_login(world.carol)
+    assert client.get(build_url(Route("k/<slug:municipality>/members/<int:membership_id>/", None),
+                                world)).status_code == 403
+
+
+def test_anonymous_is_sent_to_login_or_refused(world: World, client: Client) -> None:
+    for route in scoped_routes():
+        response = client.get(build_url(route, world))
+        assert response.status_code in {302, 401, 404}, route.pattern
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/")
+
+
+def test_insiders_reach_the_same_routes(world: World, client: Client) -> None:
+    """Guards the test itself: the URLs it builds work for the right user."""
+    client.force_login(world.alice)
+    for route in scoped_routes():
+        response = client.get(build_url(route, world))
+        assert response.status_code in {200, 405}, (route.pattern, response.status_code)
+
+
+def test_a_route_without_scoping_is_caught(world: World, client: Client, settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.leaky_urls"
+    from django.urls import clear_url_caches
+
+    clear_url_caches()
+    try:
+        found = leaks(world, client, world.charlie, {404})
+    finally:
+        clear_url_caches()
+    assert any("/leaky/" in f for f in found)
+
+
+@pytest.mark.parametrize("user_name", ["charlie"])
+def test_unscoped_api_description_lists_only_scoped_paths(world: World, client: Client,
+                                                          user_name: str) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.1")
+    assert all(p.startswith("/api/v1/k/{municipality}/") for p in schema["paths"])
