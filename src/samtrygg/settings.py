@@ -178,13 +178,17 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Failed logins are counted and locked by django-axes (below), one mechanism with one limit;
+# allauth's own per-account counter would otherwise answer first. Its per-IP flood limit stays.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Samtrygg"
 # Roles that must have MFA before they reach anything (tenancy.roles).
 MFA_REQUIRED = not DEMO_MODE and env_bool("SAMTRYGG_MFA_REQUIRED", True)
 
-# django-axes: lock the account (not the IP) after 5 failed attempts.
-AXES_FAILURE_LIMIT = 5
+# django-axes: five wrong passwords are forgiven; the sixth locks the account (not the IP).
+# Axes locks on the attempt that reaches the limit, hence 6.
+AXES_FAILURE_LIMIT = 6
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_COOLOFF_TIME = env_int("SAMTRYGG_LOCKOUT_MINUTES", 30) / 60  # hours
 AXES_RESET_ON_SUCCESS = True

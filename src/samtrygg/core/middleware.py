@@ -60,6 +60,8 @@ class RequireMfaMiddleware:
     def _allowed_paths(self) -> tuple[str, ...]:
         return (
             reverse("mfa_activate_totp"),
+            # allauth asks for the password again before MFA set-up if the login is not recent.
+            reverse("account_reauthenticate"),
             reverse("account_logout"),
             reverse("set_language"),
             settings.STATIC_URL,
