@@ -60,12 +60,22 @@ def world(db: Any) -> World:
     carol = factories.member(a_other_org, Role.REPORTER, "carol@example.se")
     dave = factories.member(a_org, Role.COORDINATOR, "dave@example.se")
     charlie = factories.member(b_org, Role.ADMIN, "charlie@example.se")
-    import_areas(a, factories.feature_collection(factories.feature(
-        "Centrum", factories.square(factories.HALMSTAD_LON, factories.HALMSTAD_LAT, 0.02),
-        population=5000)), kind="district")
+    import_areas(
+        a,
+        factories.feature_collection(
+            factories.feature(
+                "Centrum",
+                factories.square(factories.HALMSTAD_LON, factories.HALMSTAD_LAT, 0.02),
+                population=5000,
+            )
+        ),
+        kind="district",
+    )
     area = Area.objects.get(municipality=a)
-    services.invite(access_for(alice, a.slug), email="new@example.se", organisation=a_org,
-                    role=Role.REPORTER)
+    services.invite(
+        access_for(alice, a.slug), email="new@example.se", organisation=a_org, role=Role.REPORTER
+    )
     invitation = Invitation.objects.get(email="new@example.se")
-    return World(a, b, a_org, a_other_org, b_org, alice, bob, carol, dave, charlie, area,
-                 invitation)
+    return World(
+        a, b, a_org, a_other_org, b_org, alice, bob, carol, dave, charlie, area, invitation
+    )

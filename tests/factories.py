@@ -19,26 +19,35 @@ HALMSTAD_LON, HALMSTAD_LAT = 12.857, 56.674
 def square(lon: float, lat: float, half_deg: float) -> dict[str, Any]:
     return {
         "type": "Polygon",
-        "coordinates": [[
-            [lon - half_deg, lat - half_deg], [lon + half_deg, lat - half_deg],
-            [lon + half_deg, lat + half_deg], [lon - half_deg, lat + half_deg],
-            [lon - half_deg, lat - half_deg],
-        ]],
+        "coordinates": [
+            [
+                [lon - half_deg, lat - half_deg],
+                [lon + half_deg, lat - half_deg],
+                [lon + half_deg, lat + half_deg],
+                [lon - half_deg, lat + half_deg],
+                [lon - half_deg, lat - half_deg],
+            ]
+        ],
     }
 
 
 def municipality(name: str = "Testkommun", **extra: Any) -> Municipality:
     n = next(_counter)
     values = {
-        "name": name, "slug": f"{name.lower()}-{n}", "scb_code": f"{9000 + n:04d}",
+        "name": name,
+        "slug": f"{name.lower()}-{n}",
+        "scb_code": f"{9000 + n:04d}",
         "boundary": square(HALMSTAD_LON, HALMSTAD_LAT, 0.1),
     }
     values.update(extra)
     return Municipality.objects.create(**values)
 
 
-def organisation(municipality: Municipality, name: str | None = None,
-                 kind: str = OrganisationKind.MUNICIPAL_DEPARTMENT) -> Organisation:
+def organisation(
+    municipality: Municipality,
+    name: str | None = None,
+    kind: str = OrganisationKind.MUNICIPAL_DEPARTMENT,
+) -> Organisation:
     return Organisation.objects.create(
         municipality=municipality, name=name or f"Organisation {next(_counter)}", kind=kind
     )

@@ -14,8 +14,13 @@ from samtrygg.tenancy.roles import Role
 
 
 def counts() -> tuple[int, ...]:
-    return (Municipality.objects.count(), Organisation.objects.count(), User.objects.count(),
-            Membership.objects.count(), Area.objects.count())
+    return (
+        Municipality.objects.count(),
+        Organisation.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Area.objects.count(),
+    )
 
 
 def test_demo_builds_and_rebuilds_without_duplicates(db: Any) -> None:
@@ -27,8 +32,11 @@ def test_demo_builds_and_rebuilds_without_duplicates(db: Any) -> None:
     assert {m.slug for m in Municipality.objects.all()} == {"halmstad", "kalmar"}
     for municipality in Municipality.objects.all():
         assert 6 <= municipality.organisations.count() <= 10
-        roles = set(Membership.objects.filter(organisation__municipality=municipality)
-                    .values_list("role", flat=True))
+        roles = set(
+            Membership.objects.filter(organisation__municipality=municipality).values_list(
+                "role", flat=True
+            )
+        )
         assert roles == set(Role)
     text = out.getvalue()
     assert "admin.halmstad@example.se" in text and "Samtrygg-demo-2026" in text

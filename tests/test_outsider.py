@@ -84,7 +84,9 @@ def leaks(world: World, client: Client, user: Any, allowed: set[int]) -> list[st
         url = build_url(route, world)
         statuses = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
         # 405 only says which methods a route has, which is the same for every object.
-        if any(s not in allowed | {405} for s in statuses.values()) or set(statuses.values()) == {405}:
+        if any(s not in allowed | {405} for s in statuses.values()) or set(statuses.values()) == {
+            405
+        }:
             found.append(f"{url} {statuses}")
     return found
 
@@ -113,8 +115,12 @@ def test_user_of_another_organisation_gets_404_or_403(world: World, client: Clie
     found = leaks(world, client, world.carol, {200, 403, 404})
     assert found == []
     client.force_login(world.carol)
-    assert client.get(build_url(Route("k/<slug:municipality>/members/<int:membership_id>/", None),
-                                world)).status_code == 403
+    assert (
+        client.get(
+            build_url(Route("k/<slug:municipality>/members/<int:membership_id>/", None), world)
+        ).status_code
+        == 403
+    )
 
 
 def test_anonymous_is_sent_to_login_or_refused(world: World, client: Client) -> None:
@@ -146,8 +152,9 @@ def test_a_route_without_scoping_is_caught(world: World, client: Client, setting
 
 
 @pytest.mark.parametrize("user_name", ["charlie"])
-def test_unscoped_api_description_lists_only_scoped_paths(world: World, client: Client,
-                                                          user_name: str) -> None:
+def test_unscoped_api_description_lists_only_scoped_paths(
+    world: World, client: Client, user_name: str
+) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
     assert all(p.startswith("/api/v1/k/{municipality}/") for p in schema["paths"])

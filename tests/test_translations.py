@@ -29,17 +29,35 @@ def test_committed_catalogue_is_complete_and_compiled() -> None:
     assert {e.msgid for e in compiled} >= {e.msgid for e in po if not e.msgid_plural}
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None,
-                    reason="GETTEXT MISSING: install the gettext package to check for new strings")
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None,
+    reason="GETTEXT MISSING: install the gettext package to check for new strings",
+)
 def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path: Path) -> None:
     copy = tmp_path / "samtrygg"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "vendor"))
     subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "django", "makemessages", "-l", "sv", "--no-obsolete",
-         "--ignore", "static/*", "--no-location"],
-        cwd=copy, check=True, capture_output=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "samtrygg.settings",
-             "PYTHONPATH": str(PACKAGE.parent), "SAMTRYGG_DATA_DIR": str(tmp_path / "var")},
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "sv",
+            "--no-obsolete",
+            "--ignore",
+            "static/*",
+            "--no-location",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "samtrygg.settings",
+            "PYTHONPATH": str(PACKAGE.parent),
+            "SAMTRYGG_DATA_DIR": str(tmp_path / "var"),
+        },
     )
     fresh = polib.pofile(str(copy / "locale" / "sv" / "LC_MESSAGES" / "django.po"))
     assert untranslated(fresh) == [], "run `make messages` and translate the new strings"

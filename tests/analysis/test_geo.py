@@ -23,25 +23,48 @@ def gauss_kruger(lon: float, lat: float) -> tuple[float, float]:
     big_b = (5 * e2**2 - e2**3) / 6
     big_c = (104 * e2**3 - 45 * e2**4) / 120
     big_d = 1237 * e2**4 / 1260
-    beta = [n / 2 - 2 * n**2 / 3 + 5 * n**3 / 16 + 41 * n**4 / 180,
-            13 * n**2 / 48 - 3 * n**3 / 5 + 557 * n**4 / 1440,
-            61 * n**3 / 240 - 103 * n**4 / 140,
-            49561 * n**4 / 161280]
+    beta = [
+        n / 2 - 2 * n**2 / 3 + 5 * n**3 / 16 + 41 * n**4 / 180,
+        13 * n**2 / 48 - 3 * n**3 / 5 + 557 * n**4 / 1440,
+        61 * n**3 / 240 - 103 * n**4 / 140,
+        49561 * n**4 / 161280,
+    ]
     phi, lam = math.radians(lat), math.radians(lon)
     s = math.sin(phi)
     phi_star = phi - s * math.cos(phi) * (big_a + big_b * s**2 + big_c * s**4 + big_d * s**6)
     d_lam = lam - lon0
     xi = math.atan(math.tan(phi_star) / math.cos(d_lam))
     eta = math.atanh(math.cos(phi_star) * math.sin(d_lam))
-    north = k0 * a_hat * (xi + sum(b * math.sin(2 * (i + 1) * xi) * math.cosh(2 * (i + 1) * eta)
-                                   for i, b in enumerate(beta)))
-    east = k0 * a_hat * (eta + sum(b * math.cos(2 * (i + 1) * xi) * math.sinh(2 * (i + 1) * eta)
-                                   for i, b in enumerate(beta))) + false_easting
+    north = (
+        k0
+        * a_hat
+        * (
+            xi
+            + sum(
+                b * math.sin(2 * (i + 1) * xi) * math.cosh(2 * (i + 1) * eta)
+                for i, b in enumerate(beta)
+            )
+        )
+    )
+    east = (
+        k0
+        * a_hat
+        * (
+            eta
+            + sum(
+                b * math.cos(2 * (i + 1) * xi) * math.sinh(2 * (i + 1) * eta)
+                for i, b in enumerate(beta)
+            )
+        )
+        + false_easting
+    )
     return east, north
 
 
-@pytest.mark.parametrize(("lon", "lat"), [(12.857, 56.674), (16.3616, 56.6634), (18.0686, 59.3293),
-                                          (20.2253, 67.8558), (15.0, 62.0)])
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [(12.857, 56.674), (16.3616, 56.6634), (18.0686, 59.3293), (20.2253, 67.8558), (15.0, 62.0)],
+)
 def test_matches_the_gauss_kruger_formulas(lon: float, lat: float) -> None:
     x, y = wgs84_to_sweref([lon], [lat])
     east, north = gauss_kruger(lon, lat)

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
 
@@ -23,8 +23,12 @@ from .. import factories
 from ..conftest import World
 
 LON, LAT = factories.HALMSTAD_LON, factories.HALMSTAD_LAT
-BOWTIE = {"type": "Polygon", "coordinates": [[[LON, LAT], [LON + 0.01, LAT + 0.01],
-                                              [LON + 0.01, LAT], [LON, LAT + 0.01], [LON, LAT]]]}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[LON, LAT], [LON + 0.01, LAT + 0.01], [LON + 0.01, LAT], [LON, LAT + 0.01], [LON, LAT]]
+    ],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -54,10 +58,13 @@ def test_import_and_reimport_creates_no_duplicates(world: World) -> None:
 def test_sweref_input_is_detected_and_stored_in_wgs84(world: World) -> None:
     x, y = wgs84_to_sweref([LON], [LAT])
     x0, y0 = float(x[0]), float(y[0])
-    square = {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + 500, y0], [x0 + 500, y0 + 500],
-                                                  [x0, y0 + 500], [x0, y0]]]}
-    import_areas(world.a, factories.feature_collection(factories.feature("Torget", square)),
-                 kind="custom")
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[x0, y0], [x0 + 500, y0], [x0 + 500, y0 + 500], [x0, y0 + 500], [x0, y0]]],
+    }
+    import_areas(
+        world.a, factories.feature_collection(factories.feature("Torget", square)), kind="custom"
+    )
     area = Area.objects.get(name="Torget")
     assert area.area_m2 == pytest.approx(250_000, rel=1e-6)
     lon0, lat0 = area.geometry["coordinates"][0][0]
@@ -76,13 +83,17 @@ def assert_refused(world: World, raw: str, *fragments: str) -> list[str]:
 
 
 def test_invalid_json_names_line_and_column(world: World) -> None:
-    assert_refused(world, '{"type": "FeatureCollection",\n "features": [,]}',
-                   "inte giltig GeoJSON", "rad 2", "kolumn 15")
+    assert_refused(
+        world,
+        '{"type": "FeatureCollection",\n "features": [,]}',
+        "inte giltig GeoJSON",
+        "rad 2",
+        "kolumn 15",
+    )
 
 
 def test_not_a_feature_collection(world: World) -> None:
-    assert_refused(world, json.dumps({"type": "Point", "coordinates": [1, 2]}),
-                   "FeatureCollection")
+    assert_refused(world, json.dumps({"type": "Point", "coordinates": [1, 2]}), "FeatureCollection")
 
 
 def test_self_intersecting_polygon(world: World) -> None:
@@ -105,8 +116,14 @@ def test_all_errors_at_once_and_nothing_written(world: World) -> None:
         factories.feature("Punkt", {"type": "Point", "coordinates": [LON, LAT]}),
         factories.feature("Bra", factories.square(LON, LAT, 0.01)),
     )
-    errors = assert_refused(world, raw, "Objekt 2: inget namn", "Objekt 3", "polygon",
-                            "Objekt 4: namnet ”Bra” finns två gånger")
+    errors = assert_refused(
+        world,
+        raw,
+        "Objekt 2: inget namn",
+        "Objekt 3",
+        "polygon",
+        "Objekt 4: namnet ”Bra” finns två gånger",
+    )
     assert len(errors) == 3
 
 
@@ -127,8 +144,10 @@ def test_upload_in_the_ui(world: World, client: Client) -> None:
 def test_only_admins_upload(world: World, client: Client) -> None:
     client.force_login(world.bob)
     good = SimpleUploadedFile("omraden.geojson", two_districts().encode())
-    assert client.post(f"/k/{world.a.slug}/areas/", {"file": good, "kind": "district"}
-                       ).status_code == 403
+    assert (
+        client.post(f"/k/{world.a.slug}/areas/", {"file": good, "kind": "district"}).status_code
+        == 403
+    )
     assert client.get(f"/k/{world.a.slug}/areas/").status_code == 200  # but may look
 
 

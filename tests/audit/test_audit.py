@@ -25,8 +25,9 @@ def test_events_cannot_be_changed_or_deleted(world: World) -> None:
 
 def test_logins_and_failures_are_logged_with_request_id(world: World, client: Client) -> None:
     client.post("/accounts/login/", {"login": "bob@example.se", "password": "fel"})
-    response = client.post("/accounts/login/", {"login": "bob@example.se",
-                                                "password": factories.PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"login": "bob@example.se", "password": factories.PASSWORD}
+    )
     failed = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
     assert failed.object_repr == "bob@example.se" and failed.actor is None
     ok = AuditEvent.objects.get(action=AuditAction.LOGIN)
@@ -54,8 +55,9 @@ def test_audit_page_is_for_admins_and_coordinators(world: World, client: Client)
     assert client.get(f"/k/{world.a.slug}/audit/").status_code == 403
 
 
-def test_audit_page_query_count_is_constant(world: World, client: Client,
-                                            django_assert_max_num_queries: object) -> None:
+def test_audit_page_query_count_is_constant(
+    world: World, client: Client, django_assert_max_num_queries: object
+) -> None:
     from samtrygg.tenancy import services
 
     client.force_login(world.alice)

@@ -21,8 +21,13 @@ from ..conftest import World
 
 
 def snapshot() -> tuple[int, ...]:
-    return (Invitation.objects.count(), Membership.objects.count(), User.objects.count(),
-            Organisation.objects.count(), AuditEvent.objects.count())
+    return (
+        Invitation.objects.count(),
+        Membership.objects.count(),
+        User.objects.count(),
+        Organisation.objects.count(),
+        AuditEvent.objects.count(),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -31,13 +36,14 @@ def swedish() -> Any:
         yield
 
 
-def test_invitation_sends_a_link_that_creates_the_account(world: World, client: Client,
-                                                          django_capture_on_commit_callbacks: Any
-                                                          ) -> None:
+def test_invitation_sends_a_link_that_creates_the_account(
+    world: World, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
     access = world.access(world.alice)
     with django_capture_on_commit_callbacks(execute=True):
-        path = services.invite(access, email="Ny.Person@Example.se", organisation=world.a_org,
-                               role=Role.HANDLER)
+        path = services.invite(
+            access, email="Ny.Person@Example.se", organisation=world.a_org, role=Role.HANDLER
+        )
     assert len(mail.outbox) == 1
     assert path in mail.outbox[0].body
     assert mail.outbox[0].to == ["ny.person@example.se"]
@@ -45,8 +51,14 @@ def test_invitation_sends_a_link_that_creates_the_account(world: World, client: 
     assert path.split("/")[-2] not in invitation.token_hash  # only the hash is stored
     page = client.get(path)
     assert page.status_code == 200
-    response = client.post(path, {"full_name": "Ny Person", "password1": "Ett-bra-lösen-47",
-                                  "password2": "Ett-bra-lösen-47"})
+    response = client.post(
+        path,
+        {
+            "full_name": "Ny Person",
+            "password1": "Ett-bra-lösen-47",
+            "password2": "Ett-bra-lösen-47",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(email="ny.person@example.se")
     assert Membership.objects.get(user=user).role == Role.HANDLER
@@ -54,16 +66,19 @@ def test_invitation_sends_a_link_that_creates_the_account(world: World, client: 
     assert AuditEvent.objects.filter(action=AuditAction.INVITATION_ACCEPTED, actor=user).exists()
 
 
-def test_invitation_form_errors_are_swedish_and_change_nothing(world: World,
-                                                               client: Client) -> None:
+def test_invitation_form_errors_are_swedish_and_change_nothing(
+    world: World, client: Client
+) -> None:
     client.force_login(world.alice)
     url = f"/k/{world.a.slug}/members/"
     before = snapshot()
-    response = client.post(url, {"email": "bob@example.se", "organisation": world.a_org.pk,
-                                 "role": Role.REPORTER})
+    response = client.post(
+        url, {"email": "bob@example.se", "organisation": world.a_org.pk, "role": Role.REPORTER}
+    )
     assert "Det finns redan ett konto med den här adressen" in response.content.decode()
-    response = client.post(url, {"email": "new@example.se", "organisation": world.a_org.pk,
-                                 "role": Role.REPORTER})
+    response = client.post(
+        url, {"email": "new@example.se", "organisation": world.a_org.pk, "role": Role.REPORTER}
+    )
     assert "har redan en inbjudan som väntar" in response.content.decode()
     assert snapshot() == before
 
@@ -71,43 +86,59 @@ def test_invitation_form_errors_are_swedish_and_change_nothing(world: World,
 def test_coordinator_may_not_grant_admin(world: World, client: Client) -> None:
     client.force_login(world.dave)  # coordinator
     before = snapshot()
-    response = client.post(f"/k/{world.a.slug}/members/", {
-        "email": "chef@example.se", "organisation": world.a_org.pk, "role": Role.ADMIN})
+    response = client.post(
+        f"/k/{world.a.slug}/members/",
+        {"email": "chef@example.se", "organisation": world.a_org.pk, "role": Role.ADMIN},
+    )
     assert response.status_code == 200
     assert "Du får inte ge rollen ”Administratör”." in response.content.decode()
     assert snapshot() == before
     with pytest.raises(ValidationError):
-        services.invite(world.access(world.dave), email="chef@example.se",
-                        organisation=world.a_org, role=Role.COORDINATOR)
+        services.invite(
+            world.access(world.dave),
+            email="chef@example.se",
+            organisation=world.a_org,
+            role=Role.COORDINATOR,
+        )
     # A role he may give works.
-    services.invite(world.access(world.dave), email="chef@example.se", organisation=world.a_org,
-                    role=Role.ANALYST)
+    services.invite(
+        world.access(world.dave),
+        email="chef@example.se",
+        organisation=world.a_org,
+        role=Role.ANALYST,
+    )
 
 
 def test_coordinator_may_not_demote_an_admin(world: World) -> None:
     with pytest.raises(ValidationError):
-        services.change_role(world.access(world.dave), world.membership(world.alice),
-                             Role.REPORTER)
+        services.change_role(world.access(world.dave), world.membership(world.alice), Role.REPORTER)
     assert world.membership(world.alice).role == Role.ADMIN
 
 
 def test_reporter_may_not_invite_at_all(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        services.invite(world.access(world.bob), email="x@example.se", organisation=world.a_org,
-                        role=Role.REPORTER)
+        services.invite(
+            world.access(world.bob),
+            email="x@example.se",
+            organisation=world.a_org,
+            role=Role.REPORTER,
+        )
 
 
 def test_cannot_invite_into_another_municipality(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        services.invite(world.access(world.alice), email="x@example.se",
-                        organisation=world.b_org, role=Role.REPORTER)
+        services.invite(
+            world.access(world.alice),
+            email="x@example.se",
+            organisation=world.b_org,
+            role=Role.REPORTER,
+        )
 
 
 def test_the_last_admin_stays(world: World) -> None:
     before = snapshot()
     with pytest.raises(ValidationError, match="minst en administratör"):
-        services.change_role(world.access(world.alice), world.membership(world.alice),
-                             Role.ANALYST)
+        services.change_role(world.access(world.alice), world.membership(world.alice), Role.ANALYST)
     with pytest.raises(ValidationError):
         services.remove_membership(world.access(world.alice), world.membership(world.alice))
     assert snapshot() == before
@@ -130,18 +161,23 @@ def test_organisation_names_are_unique_per_municipality(world: World) -> None:
         services.create_organisation(access, name="alfa KOMMUN", kind="polis")
     assert "Det finns redan en organisation som heter" in str(error.value)
     # The same name in another municipality is fine.
-    services.create_organisation(world.access(world.charlie, world.b), name="Alfa kommun",
-                                 kind="polis")
+    services.create_organisation(
+        world.access(world.charlie, world.b), name="Alfa kommun", kind="polis"
+    )
 
 
 def test_organisation_change_is_logged(world: World, client: Client) -> None:
     client.force_login(world.alice)
-    response = client.post(f"/k/{world.a.slug}/organisations/{world.a_other_org.pk}/",
-                           {"name": "Alfahem", "kind": "kommunalt_bolag", "is_active": "on"})
+    response = client.post(
+        f"/k/{world.a.slug}/organisations/{world.a_other_org.pk}/",
+        {"name": "Alfahem", "kind": "kommunalt_bolag", "is_active": "on"},
+    )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action=AuditAction.ORGANISATION_CHANGED)
-    assert event.changes == {"kind": ["bostadsbolag", "kommunalt_bolag"],
-                             "name": ["Alfahem AB", "Alfahem"]}
+    assert event.changes == {
+        "kind": ["bostadsbolag", "kommunalt_bolag"],
+        "name": ["Alfahem AB", "Alfahem"],
+    }
 
 
 def test_user_switches_municipality(world: World, client: Client) -> None:

@@ -41,7 +41,7 @@ class Area(models.Model):
     class Meta:
         verbose_name = _("area")
         verbose_name_plural = _("areas")
-        ordering = ["kind", "name"]
+        ordering = ["kind", "code", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["municipality", "kind", "name"], name="area_unique_name"
