@@ -89,17 +89,18 @@ def test_equals_brute_force_all_pairs() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6), st.floats(0, 2 * math.pi),
-       st.integers(0, 1000))
-def test_counts_invariant_under_translation_and_rotation(dx: float, dy: float, angle: float,
-                                                         seed: int) -> None:
+@given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6), st.floats(0, 2 * math.pi), st.integers(0, 1000))
+def test_counts_invariant_under_translation_and_rotation(
+    dx: float, dy: float, angle: float, seed: int
+) -> None:
     rng = np.random.default_rng(seed)
     x, y = rng.uniform(0, 1000, 150), rng.uniform(0, 1000, 150)
     t = rng.integers(0, 60, 150).astype(float)
     base = knox(x, y, t, [0, 50, 150, 300], [0, 7], permutations=5, seed=1).observed
     c, s = math.cos(angle), math.sin(angle)
-    moved = knox(c * x - s * y + dx, s * x + c * y + dy, t, [0, 50, 150, 300], [0, 7],
-                 permutations=5, seed=1).observed
+    moved = knox(
+        c * x - s * y + dx, s * x + c * y + dy, t, [0, 50, 150, 300], [0, 7], permutations=5, seed=1
+    ).observed
     # Distances are computed in floating point: a pair within 1e-6 m of an edge may flip.
     assert np.abs(moved - base).sum() <= 2
 
@@ -107,15 +108,18 @@ def test_counts_invariant_under_translation_and_rotation(dx: float, dy: float, a
 def test_manhattan_counts_differ_from_euclidean() -> None:
     x, y, t = np.array([0.0, 60, 0]), np.array([0.0, 60, 300]), np.array([0.0, 1, 2])
     euclid = knox(x, y, t, [0, 100], [0, 7], permutations=1, seed=0).observed
-    manhattan = knox(x, y, t, [0, 100], [0, 7], permutations=1, seed=0,
-                     metric="manhattan").observed
+    manhattan = knox(x, y, t, [0, 100], [0, 7], permutations=1, seed=0, metric="manhattan").observed
     assert euclid[0].sum() == 1 and manhattan[0].sum() == 0  # 84.9 m vs 120 m
 
 
 @pytest.mark.parametrize(
     ("d_edges", "t_edges", "message"),
-    [([0, 200, 100], [0, 7], "must increase"), ([50, 100], [0, 7], "first edge must be 0"),
-     ([0, 100], [], "at least one"), ([0, 100], [-1, 7], "negative")],
+    [
+        ([0, 200, 100], [0, 7], "must increase"),
+        ([50, 100], [0, 7], "first edge must be 0"),
+        ([0, 100], [], "at least one"),
+        ([0, 100], [-1, 7], "negative"),
+    ],
 )
 def test_bad_bands_are_refused(d_edges: list[float], t_edges: list[float], message: str) -> None:
     with pytest.raises(ValueError, match=message):

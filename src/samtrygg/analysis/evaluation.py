@@ -59,8 +59,12 @@ class WddResult:
     p: float
 
 
-def wdd(treated: Counts, control: Counts, buffer: Counts | None = None,
-        buffer_control: Counts | None = None) -> WddResult:
+def wdd(
+    treated: Counts,
+    control: Counts,
+    buffer: Counts | None = None,
+    buffer_control: Counts | None = None,
+) -> WddResult:
     """WDD = ΔR − ΔC (+ ΔD − ΔC_D); counts taken as Poisson, so Var = the sum of all counts."""
     parts = [(treated, 1), (control, -1)]
     if buffer is not None:
@@ -69,8 +73,14 @@ def wdd(treated: Counts, control: Counts, buffer: Counts | None = None,
     variance = sum(c.after + c.before for c, _ in parts)
     se = math.sqrt(variance)
     z = value / se if se > 0 else float("nan")
-    return WddResult(value, se, value - Z95 * se, value + Z95 * se, z,
-                     float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"))
+    return WddResult(
+        value,
+        se,
+        value - Z95 * se,
+        value + Z95 * se,
+        z,
+        float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
+    )
 
 
 @dataclass(frozen=True)
@@ -89,9 +99,13 @@ def relative_effect_size(treated: Counts, control: Counts) -> ResResult:
     res = (treated.before * control.after) / (treated.after * control.before)
     se_log = math.sqrt(sum(1 / c for c in cells))
     z = math.log(res) / se_log
-    return ResResult(res, math.exp(math.log(res) - Z95 * se_log),
-                     math.exp(math.log(res) + Z95 * se_log), float(2 * stats.norm.sf(abs(z))),
-                     (1 / res - 1) * 100)
+    return ResResult(
+        res,
+        math.exp(math.log(res) - Z95 * se_log),
+        math.exp(math.log(res) + Z95 * se_log),
+        float(2 * stats.norm.sf(abs(z))),
+        (1 / res - 1) * 100,
+    )
 
 
 @dataclass(frozen=True)
@@ -104,22 +118,34 @@ class DidResult:
     model: str
 
 
-def difference_in_differences(counts: ArrayLike, treated: ArrayLike, after: ArrayLike,
-                              area: ArrayLike, period: ArrayLike,
-                              family: str = "poisson") -> DidResult:
+def difference_in_differences(
+    counts: ArrayLike,
+    treated: ArrayLike,
+    after: ArrayLike,
+    area: ArrayLike,
+    period: ArrayLike,
+    family: str = "poisson",
+) -> DidResult:
     """Counts per (area, period) row; ``treated`` and ``after`` are 0/1 per row."""
     import pandas as pd
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
-    frame = pd.DataFrame({"y": np.asarray(counts, float), "treated": np.asarray(treated, int),
-                          "after": np.asarray(after, int), "area": np.asarray(area),
-                          "period": np.asarray(period)})
+    frame = pd.DataFrame(
+        {
+            "y": np.asarray(counts, float),
+            "treated": np.asarray(treated, int),
+            "after": np.asarray(after, int),
+            "area": np.asarray(area),
+            "period": np.asarray(period),
+        }
+    )
     frame["effect"] = frame["treated"] * frame["after"]
     glm_family = sm.families.Poisson() if family == "poisson" else sm.families.NegativeBinomial()
     groups = pd.factorize(frame["area"])[0]
     fit = smf.glm("y ~ C(area) + C(period) + effect", data=frame, family=glm_family).fit(
-        cov_type="cluster", cov_kwds={"groups": groups})
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
     beta, se = float(fit.params["effect"]), float(fit.bse["effect"])
     pre = frame[frame["after"] == 0].copy()
     pre_trend_p = None
@@ -127,10 +153,17 @@ def difference_in_differences(counts: ArrayLike, treated: ArrayLike, after: Arra
         pre["t"] = pd.factorize(pre["period"], sort=True)[0]
         pre["trend"] = pre["t"] * pre["treated"]
         pre_fit = smf.glm("y ~ C(area) + C(period) + trend", data=pre, family=glm_family).fit(
-            cov_type="cluster", cov_kwds={"groups": pd.factorize(pre["area"])[0]})
+            cov_type="cluster", cov_kwds={"groups": pd.factorize(pre["area"])[0]}
+        )
         pre_trend_p = float(pre_fit.pvalues["trend"])
-    return DidResult(math.exp(beta), math.exp(beta - Z95 * se), math.exp(beta + Z95 * se),
-                     float(fit.pvalues["effect"]), pre_trend_p, family)
+    return DidResult(
+        math.exp(beta),
+        math.exp(beta - Z95 * se),
+        math.exp(beta + Z95 * se),
+        float(fit.pvalues["effect"]),
+        pre_trend_p,
+        family,
+    )
 
 
 @dataclass(frozen=True)
@@ -150,50 +183,51 @@ def evaluate(treated: Counts, control: Counts, buffer: Counts | None = None) -> 
     res = None
     if min(treated.before, treated.after, control.before, control.after) > 0:
         res = relative_effect_size(treated, control)
-    return Evaluation(treated, control, buffer, wdq(treated, control, buffer),
-                      wdd(treated, control, buffer), res)
+    return Evaluation(
+        treated, control, buffer, wdq(treated, control, buffer), wdd(treated, control, buffer), res
+    )
 
 
 _TEXT = {
     "sv": {
         "few": "Underlaget är för litet för att bedöma effekten: {n} händelser i åtgärdsområdet "
-               "före och efter tillsammans (minst {min} behövs). Följ upp igen när mer data finns.",
+        "före och efter tillsammans (minst {min} behövs). Följ upp igen när mer data finns.",
         "change": "I åtgärdsområdet ändrades antalet händelser från {rb:g} till {ra:g} "
-                  "({rchange:+.0f} %), i jämförelseområdet från {cb:g} till {ca:g} "
-                  "({cchange:+.0f} %).",
+        "({rchange:+.0f} %), i jämförelseområdet från {cb:g} till {ca:g} "
+        "({cchange:+.0f} %).",
         "sig_down": "Minskningen i förhållande till jämförelseområdet är statistiskt säkerställd "
-                    "(WDD {wdd:+.1f} händelser, 95 % konfidensintervall {lo:+.1f} till {hi:+.1f}).",
+        "(WDD {wdd:+.1f} händelser, 95 % konfidensintervall {lo:+.1f} till {hi:+.1f}).",
         "sig_up": "Ökningen i förhållande till jämförelseområdet är statistiskt säkerställd "
-                  "(WDD {wdd:+.1f} händelser, 95 % konfidensintervall {lo:+.1f} till {hi:+.1f}).",
+        "(WDD {wdd:+.1f} händelser, 95 % konfidensintervall {lo:+.1f} till {hi:+.1f}).",
         "not_sig": "Skillnaden mot jämförelseområdet är inte statistiskt säkerställd "
-                   "(WDD {wdd:+.1f} händelser, 95 % konfidensintervall {lo:+.1f} till {hi:+.1f}); "
-                   "det går inte att säga att åtgärden haft effekt.",
+        "(WDD {wdd:+.1f} händelser, 95 % konfidensintervall {lo:+.1f} till {hi:+.1f}); "
+        "det går inte att säga att åtgärden haft effekt.",
         "diffusion": "I buffertområdet tyder siffrorna på spridning av nytta (WDQ {wdq:.2f}), "
-                     "inte förflyttning av brott.",
+        "inte förflyttning av brott.",
         "displacement": "I buffertområdet tyder siffrorna på att brott kan ha flyttat dit "
-                        "(WDQ {wdq:.2f}).",
+        "(WDQ {wdq:.2f}).",
         "caveat": "Resultatet visar samvariation, inte orsak: andra förändringar under perioden "
-                  "kan ha påverkat.",
+        "kan ha påverkat.",
     },
     "en": {
         "few": "Too few events to judge the effect: {n} events in the treated area before and "
-               "after together (at least {min} are needed). Follow up again when there is more.",
+        "after together (at least {min} are needed). Follow up again when there is more.",
         "change": "In the treated area the number of events went from {rb:g} to {ra:g} "
-                  "({rchange:+.0f} %), in the comparison area from {cb:g} to {ca:g} "
-                  "({cchange:+.0f} %).",
+        "({rchange:+.0f} %), in the comparison area from {cb:g} to {ca:g} "
+        "({cchange:+.0f} %).",
         "sig_down": "The fall relative to the comparison area is statistically significant "
-                    "(WDD {wdd:+.1f} events, 95 % confidence interval {lo:+.1f} to {hi:+.1f}).",
+        "(WDD {wdd:+.1f} events, 95 % confidence interval {lo:+.1f} to {hi:+.1f}).",
         "sig_up": "The rise relative to the comparison area is statistically significant "
-                  "(WDD {wdd:+.1f} events, 95 % confidence interval {lo:+.1f} to {hi:+.1f}).",
+        "(WDD {wdd:+.1f} events, 95 % confidence interval {lo:+.1f} to {hi:+.1f}).",
         "not_sig": "The difference from the comparison area is not statistically significant "
-                   "(WDD {wdd:+.1f} events, 95 % confidence interval {lo:+.1f} to {hi:+.1f}); "
-                   "we cannot say the measure had an effect.",
+        "(WDD {wdd:+.1f} events, 95 % confidence interval {lo:+.1f} to {hi:+.1f}); "
+        "we cannot say the measure had an effect.",
         "diffusion": "In the buffer area the figures suggest a diffusion of benefits "
-                     "(WDQ {wdq:.2f}), not displacement.",
+        "(WDQ {wdq:.2f}), not displacement.",
         "displacement": "In the buffer area the figures suggest crime may have been displaced "
-                        "there (WDQ {wdq:.2f}).",
+        "there (WDQ {wdq:.2f}).",
         "caveat": "This shows association, not cause: other changes in the period may have "
-                  "played a part.",
+        "played a part.",
     },
 }
 
@@ -208,9 +242,16 @@ def summarise(evaluation: Evaluation, language: str = "sv") -> str:
     n = t.before + t.after
     if n < MIN_EVENTS:
         return text["few"].format(n=f"{n:g}", min=MIN_EVENTS)
-    parts = [text["change"].format(rb=t.before, ra=t.after, cb=c.before, ca=c.after,
-                                   rchange=_percent(t.before, t.after),
-                                   cchange=_percent(c.before, c.after))]
+    parts = [
+        text["change"].format(
+            rb=t.before,
+            ra=t.after,
+            cb=c.before,
+            ca=c.after,
+            rchange=_percent(t.before, t.after),
+            cchange=_percent(c.before, c.after),
+        )
+    ]
     w = evaluation.wdd
     values = {"wdd": w.wdd, "lo": w.ci_low, "hi": w.ci_high}
     if w.ci_high < 0:

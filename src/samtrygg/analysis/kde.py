@@ -33,7 +33,8 @@ class KdeResult:
     def classes(self, breaks: ArrayLike) -> NDArray[np.int8]:
         """Class per cell: 0 below the first break, k at or above break k."""
         return np.searchsorted(np.asarray(breaks, float), self.density, side="right").astype(
-            np.int8)
+            np.int8
+        )
 
 
 def quartic_kernel(bandwidth: float, cell: float) -> NDArray[np.float64]:
@@ -48,9 +49,15 @@ def quartic_kernel(bandwidth: float, cell: float) -> NDArray[np.float64]:
     return kernel / total
 
 
-def kde(x: ArrayLike, y: ArrayLike, *, cell: float = DEFAULT_CELL_M,
-        bandwidth: float = DEFAULT_BANDWIDTH_M, weights: ArrayLike | None = None,
-        grid: Grid | None = None) -> KdeResult:
+def kde(
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    cell: float = DEFAULT_CELL_M,
+    bandwidth: float = DEFAULT_BANDWIDTH_M,
+    weights: ArrayLike | None = None,
+    grid: Grid | None = None,
+) -> KdeResult:
     """Quartic kernel density of points in metres (e.g. SWEREF 99 TM), in events per km².
 
     Without ``grid``, the grid covers the points with a margin of one bandwidth, so no mass
@@ -80,8 +87,7 @@ def arcgis_default_bandwidth(x: ArrayLike, y: ArrayLike) -> float:
     dx, dy = x - x.mean(), y - y.mean()
     standard_distance = np.sqrt((dx**2).sum() / n + (dy**2).sum() / n)
     median_distance = np.median(np.hypot(dx, dy))
-    return float(0.9 * min(standard_distance, np.sqrt(1 / np.log(2)) * median_distance)
-                 * n ** -0.2)
+    return float(0.9 * min(standard_distance, np.sqrt(1 / np.log(2)) * median_distance) * n**-0.2)
 
 
 def arcgis_default_cell(x: ArrayLike, y: ArrayLike) -> float:
@@ -99,8 +105,13 @@ def class_polygons(result: KdeResult, breaks: ArrayLike) -> list[tuple[float, ob
     ys = result.grid.y0 + np.arange(result.grid.shape[0]) * result.grid.cell
     for level in np.asarray(breaks, float):
         rows, cols = np.nonzero(result.density >= level)
-        boxes = shapely.box(xs[cols], ys[rows], xs[cols] + result.grid.cell,
-                            ys[rows] + result.grid.cell)
-        polygons.append((float(level), shapely.coverage_union_all(boxes) if len(boxes) else
-                         shapely.MultiPolygon()))
+        boxes = shapely.box(
+            xs[cols], ys[rows], xs[cols] + result.grid.cell, ys[rows] + result.grid.cell
+        )
+        polygons.append(
+            (
+                float(level),
+                shapely.coverage_union_all(boxes) if len(boxes) else shapely.MultiPolygon(),
+            )
+        )
     return polygons

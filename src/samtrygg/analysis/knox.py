@@ -17,6 +17,7 @@ is then "same location" (d = 0).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,8 +46,9 @@ class KnoxResult:
             return self.observed / self.expected_mean
 
 
-def _band_index(values: NDArray[np.float64], edges: NDArray[np.float64], nrc: bool
-                ) -> NDArray[np.int64]:
+def _band_index(
+    values: NDArray[np.float64], edges: NDArray[np.float64], nrc: bool
+) -> NDArray[np.int64]:
     """Band per value; len(edges) + 1 bands in all (the last is open-ended). Values below the
     first half-open edge get -1."""
     if nrc:
@@ -85,9 +87,19 @@ def _labels(edges: NDArray[np.float64], nrc: bool, unit: str, same: str) -> list
     return [*bands, f"≥ {fmt(edges[-1])} {unit}"]
 
 
-def knox(x: ArrayLike, y: ArrayLike, t: ArrayLike, distance_edges: ArrayLike,
-         time_edges: ArrayLike, *, permutations: int = 999, metric: str = "euclidean",
-         nrc: bool = False, seed: int | None = None, batch: int = 16) -> KnoxResult:
+def knox(
+    x: ArrayLike,
+    y: ArrayLike,
+    t: ArrayLike,
+    distance_edges: ArrayLike,
+    time_edges: ArrayLike,
+    *,
+    permutations: int = 999,
+    metric: str = "euclidean",
+    nrc: bool = False,
+    seed: int | None = None,
+    batch: int = 16,
+) -> KnoxResult:
     """Knox test. ``x``, ``y`` in metres; ``t`` in days (float or integer)."""
     x, y, t = (np.asarray(a, dtype=float) for a in (x, y, t))
     if not (x.size == y.size == t.size):
@@ -107,8 +119,9 @@ def knox(x: ArrayLike, y: ArrayLike, t: ArrayLike, distance_edges: ArrayLike,
     # Pairs closer than the largest finite edge (inclusive for NRC semantics).
     reach = d_edges[-1] if nrc else np.nextafter(d_edges[-1], -np.inf)
     points = np.column_stack([x, y])
-    pairs = cKDTree(points).query_pairs(reach, p=2.0 if metric == "euclidean" else 1.0,
-                                        output_type="ndarray")
+    pairs = cKDTree(points).query_pairs(
+        reach, p=2.0 if metric == "euclidean" else 1.0, output_type="ndarray"
+    )
     i, j = pairs[:, 0], pairs[:, 1]
     delta = points[i] - points[j]
     distance = np.hypot(delta[:, 0], delta[:, 1]) if metric == "euclidean" else np.abs(delta).sum(1)
@@ -144,23 +157,30 @@ def knox(x: ArrayLike, y: ArrayLike, t: ArrayLike, distance_edges: ArrayLike,
         simulated[start:stop] = block
     p_value = ((simulated >= observed[None]).sum(axis=0) + 1) / (permutations + 1)
     return KnoxResult(
-        distance_edges=tuple(d_edges.tolist()), time_edges=tuple(t_edges.tolist()),
-        observed=observed, expected_mean=simulated.mean(axis=0),
-        expected_median=np.median(simulated, axis=0), expected_sd=simulated.std(axis=0),
+        distance_edges=tuple(d_edges.tolist()),
+        time_edges=tuple(t_edges.tolist()),
+        observed=observed,
+        expected_mean=simulated.mean(axis=0),
+        expected_median=np.median(simulated, axis=0),
+        expected_sd=simulated.std(axis=0),
         p_value=p_value,
-        permutations=permutations, metric=metric, nrc=nrc, n_events=int(x.size),
+        permutations=permutations,
+        metric=metric,
+        nrc=nrc,
+        n_events=int(x.size),
         distance_labels=_labels(d_edges, nrc, "m", "same location"),
         time_labels=_labels(t_edges, nrc, "days", "same day"),
     )
 
 
-def _time_band_totals(t: NDArray[np.float64], edges: NDArray[np.float64], nrc: bool,
-                      n_t: int) -> NDArray[np.int64]:
+def _time_band_totals(
+    t: NDArray[np.float64], edges: NDArray[np.float64], nrc: bool, n_t: int
+) -> NDArray[np.int64]:
     """Pairs per temporal band over all pairs, from the sorted times in O(n log n)."""
     ordered = np.sort(t)
     n = ordered.size
     # at_most[k] = number of pairs with |dt| ≤ edge (nrc) or < edge (half-open).
-    side = "right" if nrc else "left"
+    side: Literal["left", "right"] = "right" if nrc else "left"
     cumulative = []
     for edge in edges:
         upper = np.searchsorted(ordered, ordered + edge, side=side)
