@@ -83,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("SAMTRYGG_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samtrygg.settings")
 
+    if command == "analyse":
+        # The analysis command line needs no database and no Django.
+        from samtrygg.analysis.cli import main as analyse
+
+        return analyse(argv[2:])
     if command in {"help", "-h", "--help"}:
         print(__doc__)
         _django_command([argv[0], "help"])
