@@ -19,16 +19,35 @@ def events(tmp_path: Path) -> Path:
     for i in range(300):
         x, y = rng.uniform(370_000, 373_000), rng.uniform(6_280_000, 6_283_000)
         day = 1 + int(rng.integers(0, 28))
-        lines.append(f"{i};{x:.1f};{y:.1f};2026-02-{day:02d};2026-02-{day:02d} 21:00;"
-                     f"2026-02-{day:02d} 23:30")
+        lines.append(
+            f"{i};{x:.1f};{y:.1f};2026-02-{day:02d};2026-02-{day:02d} 21:00;2026-02-{day:02d} 23:30"
+        )
     path.write_text("\n".join(lines), encoding="utf-8-sig")
     return path
 
 
 def test_knox_json(events: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["knox", str(events), "--x", "x", "--y", "y", "--time", "datum",
-                 "--distance-bands", "0,1,100,200", "--time-bands", "0,7,14",
-                 "--permutations", "19", "--seed", "1", "--json"])
+    code = main(
+        [
+            "knox",
+            str(events),
+            "--x",
+            "x",
+            "--y",
+            "y",
+            "--time",
+            "datum",
+            "--distance-bands",
+            "0,1,100,200",
+            "--time-bands",
+            "0,7,14",
+            "--permutations",
+            "19",
+            "--seed",
+            "1",
+            "--json",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert len(out["rows"]) == 4 * 3
@@ -38,8 +57,10 @@ def test_knox_json(events: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_hotspots_and_kde_write_geojson(events: Path, tmp_path: Path) -> None:
     out = tmp_path / "cells.geojson"
-    assert main(["hotspots", str(events), "--x", "x", "--y", "y", "--cell", "250",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["hotspots", str(events), "--x", "x", "--y", "y", "--cell", "250", "--out", str(out)])
+        == 0
+    )
     cells = json.loads(out.read_text())
     assert sum(f["properties"]["count"] for f in cells["features"]) == 300
     out = tmp_path / "kde.geojson"
@@ -48,8 +69,7 @@ def test_hotspots_and_kde_write_geojson(events: Path, tmp_path: Path) -> None:
 
 
 def test_timepattern_aoristic(events: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["timepattern", str(events), "--time", "tid", "--time-end", "slut",
-                 "--json"]) == 0
+    assert main(["timepattern", str(events), "--time", "tid", "--time-end", "slut", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     total = sum(float(v) for r in rows for k, v in r.items() if k != "hour")
     assert total == pytest.approx(300, abs=0.1)
@@ -71,10 +91,17 @@ def test_evaluate(capsys: pytest.CaptureFixture[str]) -> None:
         (["--distance-bands", "0,200,100"], "stigande ordning"),
     ],
 )
-def test_clear_errors(events: Path, capsys: pytest.CaptureFixture[str], extra: list[str],
-                      message: str) -> None:
-    args = {"--x": "x", "--y": "y", "--time": "datum", "--distance-bands": "0,100",
-            "--time-bands": "0,7", "--time-format": "%Y-%m-%d"}
+def test_clear_errors(
+    events: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    args = {
+        "--x": "x",
+        "--y": "y",
+        "--time": "datum",
+        "--distance-bands": "0,100",
+        "--time-bands": "0,7",
+        "--time-format": "%Y-%m-%d",
+    }
     for flag, value in zip(extra[::2], extra[1::2], strict=True):
         args[flag] = value
     argv = ["knox", str(events), *[v for pair in args.items() for v in pair]]
@@ -85,8 +112,25 @@ def test_clear_errors(events: Path, capsys: pytest.CaptureFixture[str], extra: l
 def test_too_few_points(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "two.csv"
     path.write_text("x,y,d\n1,1,2026-01-01\n2,2,2026-01-02\n")
-    assert main(["knox", str(path), "--x", "x", "--y", "y", "--time", "d",
-                 "--distance-bands", "0,100", "--time-bands", "0,7"]) == 2
+    assert (
+        main(
+            [
+                "knox",
+                str(path),
+                "--x",
+                "x",
+                "--y",
+                "y",
+                "--time",
+                "d",
+                "--distance-bands",
+                "0,100",
+                "--time-bands",
+                "0,7",
+            ]
+        )
+        == 2
+    )
     assert "För få händelser: 2" in capsys.readouterr().err
 
 

@@ -22,15 +22,20 @@ from scipy import stats
 WEEKS_PER_YEAR = 52
 
 
-def seasonal_baseline(counts: NDArray[np.float64], years: int = 3, window: int = 3,
-                      recent: int = 8) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def seasonal_baseline(
+    counts: NDArray[np.float64], years: int = 3, window: int = 3, recent: int = 8
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per series and week: the mean and the variance of the comparable earlier weeks."""
     series, weeks = counts.shape
     mean = np.full((series, weeks), np.nan)
     var = np.full((series, weeks), np.nan)
     for t in range(weeks):
-        idx = [t - y * WEEKS_PER_YEAR + d for y in range(1, years + 1)
-               for d in range(-window, window + 1) if 0 <= t - y * WEEKS_PER_YEAR + d < t]
+        idx = [
+            t - y * WEEKS_PER_YEAR + d
+            for y in range(1, years + 1)
+            for d in range(-window, window + 1)
+            if 0 <= t - y * WEEKS_PER_YEAR + d < t
+        ]
         if len(idx) < 2 * window + 1:
             idx = list(range(max(0, t - recent), t))  # no seasonal history: recent weeks
         if len(idx) >= 2:
@@ -53,14 +58,18 @@ class AlertResult:
         """Per series, the first week of the current alert run (−1 if not alerting now)."""
         out = np.full(self.alert.shape[0], -1)
         for s in np.nonzero(self.alert[:, -1])[0]:
-            quiet = np.nonzero(self.statistic[s] <= 0)[0] if isinstance(self.threshold, float) \
+            quiet = (
+                np.nonzero(self.statistic[s] <= 0)[0]
+                if isinstance(self.threshold, float)
                 else np.nonzero(~self.alert[s])[0]
+            )
             out[s] = quiet[-1] + 1 if quiet.size else 0
         return out
 
 
-def poisson_cusum(counts: ArrayLike, *, shift: float = 1.5, h: float = 4.0, years: int = 3,
-                  window: int = 3) -> AlertResult:
+def poisson_cusum(
+    counts: ArrayLike, *, shift: float = 1.5, h: float = 4.0, years: int = 3, window: int = 3
+) -> AlertResult:
     data = np.atleast_2d(np.asarray(counts, float))
     baseline, _ = seasonal_baseline(data, years, window)
     lam0 = np.maximum(np.nan_to_num(baseline, nan=0.0), 0.5)  # never a zero-rate baseline
@@ -75,8 +84,9 @@ def poisson_cusum(counts: ArrayLike, *, shift: float = 1.5, h: float = 4.0, year
     return AlertResult(cusum, cusum > h, baseline, float(h))
 
 
-def farrington(counts: ArrayLike, *, alpha: float = 0.01, years: int = 3, window: int = 3,
-               min_count: int = 3) -> AlertResult:
+def farrington(
+    counts: ArrayLike, *, alpha: float = 0.01, years: int = 3, window: int = 3, min_count: int = 3
+) -> AlertResult:
     data = np.atleast_2d(np.asarray(counts, float))
     mean, var = seasonal_baseline(data, years, window)
     mu = np.maximum(np.nan_to_num(mean, nan=np.inf), 0.1)

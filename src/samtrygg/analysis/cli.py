@@ -3,7 +3,8 @@
     samtrygg analyse knox FILE --x X --y Y --time DATE --time-format %d/%m/%Y \\
         --distance-bands 0,1,100,200 --time-bands 0,7,14 [--metric euclidean|manhattan]
         [--permutations 999] [--seed S] [--nrc-labels] [--json] [--out result.csv]
-    samtrygg analyse hotspots FILE (--x X --y Y | --lon LON --lat LAT) [--cell 100] [--out cells.geojson]
+    samtrygg analyse hotspots FILE (--x X --y Y | --lon LON --lat LAT) [--cell 100]
+        [--out cells.geojson]
     samtrygg analyse kde FILE (--x X --y Y | --lon LON --lat LAT) [--cell 50] [--bandwidth 300]
     samtrygg analyse timepattern FILE --time T [--time-end T2] --time-format FMT
     samtrygg analyse evaluate --treated 100,80 --control 100,90 [--buffer 50,55]
@@ -72,8 +73,9 @@ def _numbers(rows: list[dict[str, str]], fields: list[str], name: str) -> np.nda
     return out
 
 
-def _times(rows: list[dict[str, str]], fields: list[str], name: str, fmt: str,
-           allow_empty: bool = False) -> np.ndarray:
+def _times(
+    rows: list[dict[str, str]], fields: list[str], name: str, fmt: str, allow_empty: bool = False
+) -> np.ndarray:
     values = _column(rows, fields, name)
     out = np.empty(len(values), dtype="datetime64[m]")
     for i, value in enumerate(values):
@@ -90,8 +92,9 @@ def _times(rows: list[dict[str, str]], fields: list[str], name: str, fmt: str,
     return out
 
 
-def _points(args: argparse.Namespace, rows: list[dict[str, str]], fields: list[str]
-            ) -> tuple[np.ndarray, np.ndarray, bool]:
+def _points(
+    args: argparse.Namespace, rows: list[dict[str, str]], fields: list[str]
+) -> tuple[np.ndarray, np.ndarray, bool]:
     if args.lon and args.lat:
         from .geo import wgs84_to_sweref
 
@@ -122,8 +125,12 @@ def _check_count(command: str, n: int) -> None:
 def _print_table(table: Table) -> None:
     widths = [max(len(str(c)) for c in col) for col in zip(table.header, *table.rows, strict=True)]
     for row in [table.header, *table.rows]:
-        print("  ".join(str(c).rjust(w) if i else str(c).ljust(w)
-                        for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        print(
+            "  ".join(
+                str(c).rjust(w) if i else str(c).ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 def _write_csv(path: Path, table: Table) -> None:
@@ -148,25 +155,47 @@ def run_knox(args: argparse.Namespace) -> Any:
         t_edges = [e - 1 for e in t_edges]
         days = np.floor(days)
     try:
-        result = knox(x, y, days, d_edges, t_edges, permutations=args.permutations,
-                      metric=args.metric, nrc=args.nrc_labels, seed=args.seed)
+        result = knox(
+            x,
+            y,
+            days,
+            d_edges,
+            t_edges,
+            permutations=args.permutations,
+            metric=args.metric,
+            nrc=args.nrc_labels,
+            seed=args.seed,
+        )
     except ValueError as error:
         raise InputError(str(error)) from None
-    table = Table(["distance", "time", "observed", "expected_mean", "expected_median", "ratio",
-                   "p"], [])
+    table = Table(
+        ["distance", "time", "observed", "expected_mean", "expected_median", "ratio", "p"], []
+    )
     for i, d_label in enumerate(result.distance_labels):
         for j, t_label in enumerate(result.time_labels):
-            table.rows.append([d_label, t_label, str(result.observed[i, j]),
-                               f"{result.expected_mean[i, j]:.2f}",
-                               f"{result.expected_median[i, j]:.1f}",
-                               f"{result.ratio[i, j]:.2f}", f"{result.p_value[i, j]:.3f}"])
-    summary = {"events": result.n_events, "permutations": result.permutations,
-               "metric": result.metric, "seed": args.seed}
+            table.rows.append(
+                [
+                    d_label,
+                    t_label,
+                    str(result.observed[i, j]),
+                    f"{result.expected_mean[i, j]:.2f}",
+                    f"{result.expected_median[i, j]:.1f}",
+                    f"{result.ratio[i, j]:.2f}",
+                    f"{result.p_value[i, j]:.3f}",
+                ]
+            )
+    summary = {
+        "events": result.n_events,
+        "permutations": result.permutations,
+        "metric": result.metric,
+        "seed": args.seed,
+    }
     return table, summary
 
 
-def _grid_geojson(grid: Any, values: dict[str, np.ndarray], wgs84: bool,
-                  keep: np.ndarray) -> dict[str, Any]:
+def _grid_geojson(
+    grid: Any, values: dict[str, np.ndarray], wgs84: bool, keep: np.ndarray
+) -> dict[str, Any]:
     from .geo import sweref_to_wgs84
 
     features = []
@@ -178,11 +207,15 @@ def _grid_geojson(grid: Any, values: dict[str, np.ndarray], wgs84: bool,
     if wgs84:
         xs, ys = sweref_to_wgs84(xs, ys)
     for k in range(rows.size):
-        ring = [[round(float(a), 7), round(float(b), 7)] for a, b in zip(xs[k], ys[k],
-                                                                          strict=True)]
+        ring = [[round(float(a), 7), round(float(b), 7)] for a, b in zip(xs[k], ys[k], strict=True)]
         props = {name: float(v[rows[k], cols[k]]) for name, v in values.items()}
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -198,15 +231,25 @@ def run_hotspots(args: argparse.Namespace) -> Any:
     result = gi_star_grid(counts, rings=args.rings, fdr=not args.no_fdr)
     table = Table(["confidence", "hot cells", "cold cells"], [])
     for level, name in ((3, "99 %"), (2, "95 %"), (1, "90 %")):
-        table.rows.append([name, str(int((result.bins == level).sum())),
-                           str(int((result.bins == -level).sum()))])
+        table.rows.append(
+            [name, str(int((result.bins == level).sum())), str(int((result.bins == -level).sum()))]
+        )
     if args.out:
         keep = (counts > 0) | (result.bins != 0)
-        data = _grid_geojson(grid, {"count": counts, "z": result.z, "p": result.p,
-                                    "bin": result.bins.astype(float)}, wgs84, keep)
+        data = _grid_geojson(
+            grid,
+            {"count": counts, "z": result.z, "p": result.p, "bin": result.bins.astype(float)},
+            wgs84,
+            keep,
+        )
         args.out.write_text(json.dumps(data))
-    summary = {"events": int(x.size), "cells": grid.size, "cell_m": args.cell,
-               "fdr": not args.no_fdr, "max_z": float(np.nanmax(result.z))}
+    summary = {
+        "events": int(x.size),
+        "cells": grid.size,
+        "cell_m": args.cell,
+        "fdr": not args.no_fdr,
+        "max_z": float(np.nanmax(result.z)),
+    }
     return table, summary
 
 
@@ -220,18 +263,30 @@ def run_kde(args: argparse.Namespace) -> Any:
     result = kde(x, y, cell=args.cell, bandwidth=bandwidth)
     peak = np.unravel_index(np.argmax(result.density), result.density.shape)
     cx, cy = result.grid.centres()
-    table = Table(["measure", "value"], [
-        ["events", str(x.size)], ["cell (m)", f"{args.cell:g}"],
-        ["bandwidth (m)", f"{bandwidth:.0f}"],
-        ["max density (per km²)", f"{result.density.max():.1f}"],
-        ["peak x", f"{cx[peak]:.0f}"], ["peak y", f"{cy[peak]:.0f}"],
-    ])
+    table = Table(
+        ["measure", "value"],
+        [
+            ["events", str(x.size)],
+            ["cell (m)", f"{args.cell:g}"],
+            ["bandwidth (m)", f"{bandwidth:.0f}"],
+            ["max density (per km²)", f"{result.density.max():.1f}"],
+            ["peak x", f"{cx[peak]:.0f}"],
+            ["peak y", f"{cy[peak]:.0f}"],
+        ],
+    )
     if args.out:
         breaks = np.quantile(result.density[result.density > 0], [0.5, 0.75, 0.9, 0.97])
         keep = result.density >= breaks[0]
-        args.out.write_text(json.dumps(_grid_geojson(
-            result.grid, {"density": result.density, "class": result.classes(breaks)},
-            wgs84, keep)))
+        args.out.write_text(
+            json.dumps(
+                _grid_geojson(
+                    result.grid,
+                    {"density": result.density, "class": result.classes(breaks)},
+                    wgs84,
+                    keep,
+                )
+            )
+        )
     return table, {"bandwidth_m": bandwidth, "cell_m": args.cell}
 
 
@@ -251,10 +306,11 @@ def run_timepattern(args: argparse.Namespace) -> Any:
         last = valid.max().astype("datetime64[D]").item()
         matrix, left_out = weekday_hour(start, first, last).per_day, 0
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    table = Table(["hour", *days], [[f"{h:02d}", *(f"{matrix[d, h]:.2f}" for d in range(7))]
-                                    for h in range(24)])
-    return table, {"events": int(start.size), "left_out": left_out,
-                   "aoristic": bool(args.time_end)}
+    table = Table(
+        ["hour", *days],
+        [[f"{h:02d}", *(f"{matrix[d, h]:.2f}" for d in range(7))] for h in range(24)],
+    )
+    return table, {"events": int(start.size), "left_out": left_out, "aoristic": bool(args.time_end)}
 
 
 def _pair(text: str | None, name: str) -> Any:
@@ -275,26 +331,44 @@ def run_evaluate(args: argparse.Namespace) -> Any:
     from .evaluation import evaluate
 
     try:
-        result = evaluate(_pair(args.treated, "--treated"), _pair(args.control, "--control"),
-                          _pair(args.buffer, "--buffer"))
+        result = evaluate(
+            _pair(args.treated, "--treated"),
+            _pair(args.control, "--control"),
+            _pair(args.buffer, "--buffer"),
+        )
     except ValueError as error:
         raise InputError(str(error)) from None
-    rows = [["WDD", f"{result.wdd.wdd:+.1f}", f"SE {result.wdd.se:.1f}",
-             f"95 % CI {result.wdd.ci_low:+.1f} … {result.wdd.ci_high:+.1f}"],
-            ["SM (WDQ)", f"{result.wdq.success_measure:+.3f}", "", ""]]
+    rows = [
+        [
+            "WDD",
+            f"{result.wdd.wdd:+.1f}",
+            f"SE {result.wdd.se:.1f}",
+            f"95 % CI {result.wdd.ci_low:+.1f} … {result.wdd.ci_high:+.1f}",
+        ],
+        ["SM (WDQ)", f"{result.wdq.success_measure:+.3f}", "", ""],
+    ]
     if result.wdq.wdq is not None:
-        rows.append(["WDQ", f"{result.wdq.wdq:+.2f}", f"TNE {result.wdq.total_net_effect:+.1f}",
-                     ""])
+        rows.append(
+            ["WDQ", f"{result.wdq.wdq:+.2f}", f"TNE {result.wdq.total_net_effect:+.1f}", ""]
+        )
     if result.res is not None:
-        rows.append(["RES", f"{result.res.res:.3f}",
-                     f"95 % CI {result.res.ci_low:.3f} … {result.res.ci_high:.3f}",
-                     f"p {result.res.p:.3f}"])
+        rows.append(
+            [
+                "RES",
+                f"{result.res.res:.3f}",
+                f"95 % CI {result.res.ci_low:.3f} … {result.res.ci_high:.3f}",
+                f"p {result.res.p:.3f}",
+            ]
+        )
     return Table(["measure", "value", "", ""], rows), {"summary": result.summary(args.lang)}
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="samtrygg analyse", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="samtrygg analyse",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     def with_file(name: str) -> argparse.ArgumentParser:
@@ -360,9 +434,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"samtrygg analyse {args.command}: {error}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"summary": summary,
-                          "rows": [dict(zip(table.header, r, strict=True)) for r in table.rows]},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "summary": summary,
+                    "rows": [dict(zip(table.header, r, strict=True)) for r in table.rows],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         _print_table(table)
         for key, value in summary.items():

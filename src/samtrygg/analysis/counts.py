@@ -20,8 +20,13 @@ class ChangeResult:
     percent_change: float
 
 
-def change(current: int, previous: int, current_exposure: float = 1.0,
-           previous_exposure: float = 1.0, confidence: float = 0.95) -> ChangeResult:
+def change(
+    current: int,
+    previous: int,
+    current_exposure: float = 1.0,
+    previous_exposure: float = 1.0,
+    confidence: float = 0.95,
+) -> ChangeResult:
     """Compare two Poisson counts, e.g. this quarter and the same quarter last year.
 
     Conditional on the total n, the current count is Binomial(n, π) with
@@ -33,8 +38,7 @@ def change(current: int, previous: int, current_exposure: float = 1.0,
     scale = previous_exposure / current_exposure
     ratio = current / previous * scale if previous else float("inf") if current else float("nan")
     if n == 0:
-        return ChangeResult(current, previous, float("nan"), 0.0, float("inf"), 1.0,
-                            float("nan"))
+        return ChangeResult(current, previous, float("nan"), 0.0, float("inf"), 1.0, float("nan"))
     pi0 = current_exposure / (current_exposure + previous_exposure)
     test = stats.binomtest(int(current), int(n), pi0)
     interval = test.proportion_ci(confidence, method="exact")
@@ -42,13 +46,20 @@ def change(current: int, previous: int, current_exposure: float = 1.0,
     def to_ratio(p: float) -> float:
         return p / (1 - p) * scale if p < 1 else float("inf")
 
-    return ChangeResult(current, previous, ratio, to_ratio(interval.low), to_ratio(interval.high),
-                        float(test.pvalue), (ratio - 1) * 100 if np.isfinite(ratio) else
-                        float("nan"))
+    return ChangeResult(
+        current,
+        previous,
+        ratio,
+        to_ratio(interval.low),
+        to_ratio(interval.high),
+        float(test.pvalue),
+        (ratio - 1) * 100 if np.isfinite(ratio) else float("nan"),
+    )
 
 
-def concentration(counts: ArrayLike, shares: tuple[float, ...] = (0.05, 0.10, 0.20)
-                  ) -> dict[float, float]:
+def concentration(
+    counts: ArrayLike, shares: tuple[float, ...] = (0.05, 0.10, 0.20)
+) -> dict[float, float]:
     """Share of all incidents in the top 5/10/20 % of places (cells or areas).
 
     The top x % is the ceil(x · places) places with most incidents (ties broken arbitrarily,
@@ -58,8 +69,7 @@ def concentration(counts: ArrayLike, shares: tuple[float, ...] = (0.05, 0.10, 0.
     if total == 0:
         return dict.fromkeys(shares, 0.0)
     cumulative = np.cumsum(values)
-    return {s: float(cumulative[max(int(np.ceil(s * values.size)), 1) - 1] / total)
-            for s in shares}
+    return {s: float(cumulative[max(int(np.ceil(s * values.size)), 1) - 1] / total) for s in shares}
 
 
 def rate_per_1000(counts: ArrayLike, population: ArrayLike) -> NDArray[np.float64]:
@@ -72,8 +82,12 @@ def h3_counts(lat: ArrayLike, lon: ArrayLike, resolution: int = 9) -> dict[str, 
     """Incidents per H3 cell (resolution 9 ≈ 0.1 km², 8 ≈ 0.7 km²)."""
     import h3
 
-    cells = [h3.latlng_to_cell(a, b, resolution) for a, b in
-             zip(np.asarray(lat, float).tolist(), np.asarray(lon, float).tolist(), strict=True)]
+    cells = [
+        h3.latlng_to_cell(a, b, resolution)
+        for a, b in zip(
+            np.asarray(lat, float).tolist(), np.asarray(lon, float).tolist(), strict=True
+        )
+    ]
     unique, number = np.unique(np.asarray(cells), return_counts=True)
     return dict(zip(unique.tolist(), number.tolist(), strict=True))
 

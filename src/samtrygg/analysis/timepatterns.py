@@ -49,8 +49,9 @@ class WeekdayHour:
     per_day: NDArray[np.float64]  # (7, 24) events per occurrence of that weekday
 
 
-def weekday_hour(times: ArrayLike, first: date, last: date,
-                 weights: ArrayLike | None = None) -> WeekdayHour:
+def weekday_hour(
+    times: ArrayLike, first: date, last: date, weights: ArrayLike | None = None
+) -> WeekdayHour:
     """Weekday × hour counts, and the same divided by how many of each weekday the period has
     (a period with five Fridays and four Saturdays would otherwise favour Fridays)."""
     minutes = _minutes(times)
@@ -91,7 +92,7 @@ def aoristic(start: ArrayLike, end: ArrayLike, chunk: int = 20_000) -> AoristicR
     out[np.nonzero(point)[0], bins] = 1.0
     window = np.nonzero(known & ~point)[0]
     for begin in range(0, window.size, chunk):
-        rows = window[begin:begin + chunk]
+        rows = window[begin : begin + chunk]
         spread = _minutes_in_bins(e[rows]) - _minutes_in_bins(s[rows])
         out[rows] = spread / (e[rows] - s[rows])[:, None]
     return AoristicResult(out, int((~known).sum()))
@@ -103,7 +104,9 @@ def monthly_index(dates: ArrayLike, first: date, last: date) -> NDArray[np.float
     values = np.asarray(dates, dtype="datetime64[D]")
     months = values.astype("datetime64[M]").astype(int) % 12
     counts = np.bincount(months, minlength=12).astype(float)
-    all_days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + np.timedelta64(1, "D"))
+    all_days = np.arange(
+        np.datetime64(first, "D"), np.datetime64(last, "D") + np.timedelta64(1, "D")
+    )
     exposure = np.bincount(all_days.astype("datetime64[M]").astype(int) % 12, minlength=12)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_day = counts / exposure
@@ -136,18 +139,26 @@ def swedish_holidays(year: int, include_eves: bool = True) -> dict[date, str]:
     midsummer = _weekday_between(year, 6, 20, 5)  # Saturday 20–26 June
     all_saints = _weekday_between(year, 10, 31, 5)  # Saturday 31 Oct – 6 Nov
     days = {
-        date(year, 1, 1): "Nyårsdagen", date(year, 1, 6): "Trettondedag jul",
-        easter - timedelta(days=2): "Långfredagen", easter: "Påskdagen",
-        easter + timedelta(days=1): "Annandag påsk", date(year, 5, 1): "Första maj",
+        date(year, 1, 1): "Nyårsdagen",
+        date(year, 1, 6): "Trettondedag jul",
+        easter - timedelta(days=2): "Långfredagen",
+        easter: "Påskdagen",
+        easter + timedelta(days=1): "Annandag påsk",
+        date(year, 5, 1): "Första maj",
         easter + timedelta(days=39): "Kristi himmelsfärdsdag",
-        easter + timedelta(days=49): "Pingstdagen", date(year, 6, 6): "Sveriges nationaldag",
-        midsummer: "Midsommardagen", all_saints: "Alla helgons dag",
-        date(year, 12, 25): "Juldagen", date(year, 12, 26): "Annandag jul",
+        easter + timedelta(days=49): "Pingstdagen",
+        date(year, 6, 6): "Sveriges nationaldag",
+        midsummer: "Midsommardagen",
+        all_saints: "Alla helgons dag",
+        date(year, 12, 25): "Juldagen",
+        date(year, 12, 26): "Annandag jul",
     }
     if include_eves:
         days |= {
-            easter - timedelta(days=1): "Påskafton", date(year, 4, 30): "Valborgsmässoafton",
-            midsummer - timedelta(days=1): "Midsommarafton", date(year, 12, 24): "Julafton",
+            easter - timedelta(days=1): "Påskafton",
+            date(year, 4, 30): "Valborgsmässoafton",
+            midsummer - timedelta(days=1): "Midsommarafton",
+            date(year, 12, 24): "Julafton",
             date(year, 12, 31): "Nyårsafton",
         }
     return dict(sorted(days.items()))
