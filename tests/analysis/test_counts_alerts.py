@@ -53,3 +53,15 @@ def test_farrington_flags_the_burst_only() -> None:
     result = farrington(weekly_series())
     assert list(result.current()) == [False, True]
     assert np.mean(result.alert[0, 60:]) < 0.05  # few false alarms on the quiet series
+
+
+def test_counts_per_polygon_and_rates() -> None:
+    from shapely.geometry import box
+
+    from samtrygg.analysis.counts import counts_per_polygon
+    from samtrygg.analysis.geo import PolygonIndex
+
+    index = PolygonIndex([0, 1], [box(0, 0, 10, 10), box(10, 0, 20, 10)])
+    counts = counts_per_polygon(index, [1, 2, 15, 50], [1, 2, 5, 5])
+    np.testing.assert_array_equal(counts, [2, 1])
+    np.testing.assert_allclose(rate_per_1000(counts, [1000, 500]), [2.0, 2.0])

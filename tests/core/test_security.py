@@ -258,3 +258,15 @@ def test_signup_is_closed(client: Client, db: Any) -> None:
 
     assert not User.objects.filter(email="someone@example.se").exists()
     assert response.status_code == 200
+
+
+def test_django_admin_is_for_superusers_only(world: World, client: Client) -> None:
+    staff = factories.user("staff@example.se", is_staff=True)
+    client.force_login(staff)
+    assert client.get("/admin/").status_code == 302  # to the admin login: not allowed
+    client.force_login(world.alice)  # a municipality administrator is not a superuser
+    assert client.get("/admin/").status_code == 302
+    root = factories.user("root@example.se", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/audit/auditevent/").status_code == 200

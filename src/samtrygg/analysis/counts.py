@@ -8,6 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from .geo import PolygonIndex
+
 
 @dataclass(frozen=True)
 class ChangeResult:
@@ -98,3 +100,14 @@ def suppress_small(counts: ArrayLike, threshold: int = 3) -> NDArray[np.float64]
     values = np.asarray(counts, float).copy()
     values[(values > 0) & (values < threshold)] = np.nan
     return values
+
+
+def counts_per_polygon(
+    index: PolygonIndex, x: ArrayLike, y: ArrayLike, weights: ArrayLike | None = None
+) -> NDArray[np.float64]:
+    """Incidents (or weights) per polygon of a ``PolygonIndex`` whose keys are 0 … k−1, in
+    one vectorised assignment; points in no polygon are not counted."""
+    assigned = index.assign(x, y, missing=-1).astype(np.int64)
+    inside = assigned >= 0
+    w = None if weights is None else np.asarray(weights, float)[inside]
+    return np.bincount(assigned[inside], weights=w, minlength=len(index.keys)).astype(float)
