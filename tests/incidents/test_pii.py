@@ -69,7 +69,8 @@ def test_a_wrong_check_digit_is_not_an_identity_number(number: tuple[str, Kind])
 
 ORDINARY = [
     "Klotter på fasaden vid Storgatan 12, ca 4 m². Sanering beställd, kostnad 12 500 kr.",
-    "Brand i container 2026-11-23 kl. 23:15, räddningstjänsten släckte. Polisanmält K-2026-0012345.",
+    "Brand i container 2026-11-23 kl. 23:15, räddningstjänsten släckte. "
+    "Polisanmält K-2026-0012345.",
     "Ärende 5000-K1234567-26 hos polisen. Skadegörelse på busskur, glas krossat.",
     "Ansamling av 10-15 ungdomar vid ICA, 19:30–22:00 fredag 21/11.",
     "Trasig belysning i gångtunneln mellan Norra vägen 3 och 5, anmält till gatuenheten 20261124.",
