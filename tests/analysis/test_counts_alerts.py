@@ -65,3 +65,19 @@ def test_counts_per_polygon_and_rates() -> None:
     counts = counts_per_polygon(index, [1, 2, 15, 50], [1, 2, 5, 5])
     np.testing.assert_array_equal(counts, [2, 1])
     np.testing.assert_allclose(rate_per_1000(counts, [1000, 500]), [2.0, 2.0])
+
+
+def test_compare_periods() -> None:
+    from samtrygg.analysis.counts import compare_periods
+
+    dates = np.array(
+        ["2026-11-02"] * 6 + ["2026-10-20"] * 2 + ["2025-11-04"] * 3 + ["2026-11-05"] * 1,
+        dtype="datetime64[D]",
+    )
+    keys = np.array([1] * 6 + [1] * 2 + [1] * 3 + [2])
+    result = compare_periods(dates, keys, np.datetime64("2026-11-01"), np.datetime64("2026-11-28"))
+    assert list(result.keys) == [1, 2]
+    assert list(result.current) == [6, 1]
+    assert list(result.previous) == [2, 0]  # 2026-10-04 … 2026-10-31
+    assert list(result.last_year) == [3, 0]  # 364 days earlier: 2025-11-02 … 2025-11-29
+    assert result.previous_change[0].rate_ratio == 3.0

@@ -78,3 +78,20 @@ def test_cube_finds_a_new_and_a_persistent_hot_spot() -> None:
     }
     assert category[8, 8] == "new hot spot"
     assert (category == "no pattern").mean() > 0.7
+
+
+def test_space_time_cube_counts_by_week_and_cell() -> None:
+    from samtrygg.analysis.emerging import space_time_cube
+    from samtrygg.analysis.grid import Grid
+
+    grid = Grid(0, 0, 100, (2, 2))
+    dates = np.array(
+        ["2026-11-23", "2026-11-29", "2026-11-30", "2026-12-08"], dtype="datetime64[D]"
+    )
+    cube, starts = space_time_cube([10, 150, 10, 150], [10, 10, 150, 150], dates, grid)
+    assert list(starts) == list(
+        np.array(["2026-11-23", "2026-11-30", "2026-12-07"], dtype="datetime64[D]")
+    )
+    assert cube.tolist() == [[1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    monthly, month_starts = space_time_cube([10] * 4, [10] * 4, dates, grid, step="M")
+    assert monthly[:, 0].tolist() == [3, 1]  # three in November, one in December

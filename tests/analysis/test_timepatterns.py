@@ -86,3 +86,13 @@ def test_easter_and_holidays() -> None:
     assert holidays[date(2026, 5, 14)] == "Kristi himmelsfärdsdag"
     assert holidays[date(2026, 4, 30)] == "Valborgsmässoafton"
     assert len(swedish_holidays(2026, include_eves=False)) == 13
+
+
+def test_weekly_index_uniform() -> None:
+    from samtrygg.analysis.timepatterns import weekly_index
+
+    days = np.arange(np.datetime64("2024-01-01"), np.datetime64("2026-01-01"))
+    index = weekly_index(days, date(2024, 1, 1), date(2025, 12, 31))
+    np.testing.assert_allclose(index[:52], 1.0)
+    # 2024-12-30 … 2025-01-05 is ISO week 1 of 2025: no week 53 in these years.
+    assert np.isnan(index[52])

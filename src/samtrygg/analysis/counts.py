@@ -111,3 +111,43 @@ def counts_per_polygon(
     inside = assigned >= 0
     w = None if weights is None else np.asarray(weights, float)[inside]
     return np.bincount(assigned[inside], weights=w, minlength=len(index.keys)).astype(float)
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    keys: NDArray[np.int64]  # group codes (e.g. area or category ids), sorted
+    current: NDArray[np.int64]
+    previous: NDArray[np.int64]  # the period of the same length just before
+    last_year: NDArray[np.int64]  # the same dates one year earlier
+    previous_change: list[ChangeResult]
+    last_year_change: list[ChangeResult]
+
+
+def compare_periods(
+    dates: ArrayLike, keys: ArrayLike, first: np.datetime64, last: np.datetime64
+) -> PeriodComparison:
+    """Counts per group in [first, last] (days, inclusive), in the period of the same length
+    just before it, and in the same dates a year earlier, each with the exact Poisson test.
+    Grouping is one ``np.unique`` and three ``bincount`` calls, whatever the number of events."""
+    days = np.asarray(dates, dtype="datetime64[D]")
+    codes = np.asarray(keys)
+    first, last = np.datetime64(first, "D"), np.datetime64(last, "D")
+    length = last - first + np.timedelta64(1, "D")
+    year = np.timedelta64(364, "D")  # 52 weeks: keeps weekdays aligned, as analysts compare
+    unique, inverse = np.unique(codes, return_inverse=True)
+
+    def count(start: np.datetime64, end: np.datetime64) -> NDArray[np.int64]:
+        inside = (days >= start) & (days <= end)
+        return np.bincount(inverse[inside], minlength=unique.size)
+
+    current = count(first, last)
+    previous = count(first - length, first - np.timedelta64(1, "D"))
+    last_year = count(first - year, last - year)
+    return PeriodComparison(
+        unique,
+        current,
+        previous,
+        last_year,
+        [change(int(c), int(p)) for c, p in zip(current, previous, strict=True)],
+        [change(int(c), int(p)) for c, p in zip(current, last_year, strict=True)],
+    )

@@ -133,3 +133,31 @@ def categorise_series(significant: ArrayLike, trend: int = 0) -> str:
         return f"{label} hot spot"
     mirrored = _categorise(cold, hot, -trend)
     return f"{mirrored} cold spot" if mirrored else "no pattern"
+
+
+def space_time_cube(
+    x: ArrayLike, y: ArrayLike, dates: ArrayLike, grid: object, step: str = "W"
+) -> tuple[NDArray[np.float64], NDArray[np.datetime64]]:
+    """Counts per (time step, grid cell) for ``emerging_hot_spots``: step "W" (ISO weeks,
+    starting Mondays) or "M" (calendar months). Returns the cube (steps, cells) and the start
+    of each step."""
+    from .grid import Grid
+
+    if not isinstance(grid, Grid):
+        raise TypeError("grid must be a samtrygg.analysis.grid.Grid")
+    days = np.asarray(dates, dtype="datetime64[D]")
+    if step == "W":
+        monday = days - ((days.astype(int) - 4) % 7).astype("timedelta64[D]")  # 1970-01-05 Mon
+        index = (monday - monday.min()).astype(int) // 7
+        starts = monday.min() + np.arange(index.max() + 1) * np.timedelta64(7, "D")
+    elif step == "M":
+        months = days.astype("datetime64[M]")
+        index = (months - months.min()).astype(int)
+        starts = (months.min() + np.arange(index.max() + 1)).astype("datetime64[D]")
+    else:
+        raise ValueError('step is "W" or "M"')
+    row, col = grid.cell_index(x, y)
+    inside = (row >= 0) & (row < grid.shape[0]) & (col >= 0) & (col < grid.shape[1])
+    flat = index[inside] * grid.size + row[inside] * grid.shape[1] + col[inside]
+    cube = np.bincount(flat, minlength=starts.size * grid.size).reshape(starts.size, grid.size)
+    return cube.astype(float), starts

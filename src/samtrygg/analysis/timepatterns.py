@@ -162,3 +162,22 @@ def swedish_holidays(year: int, include_eves: bool = True) -> dict[date, str]:
             date(year, 12, 31): "Nyårsafton",
         }
     return dict(sorted(days.items()))
+
+
+def weekly_index(dates: ArrayLike, first: date, last: date) -> NDArray[np.float64]:
+    """Events per day in each ISO week (index 0 = week 1 … 52 = week 53) relative to the
+    period's mean per day; weeks the period does not cover are NaN."""
+
+    def iso_weeks(days: NDArray[np.datetime64]) -> NDArray[np.int64]:
+        # ISO week of each day: the week of its Thursday.
+        weekday = (days.astype("datetime64[D]").astype(int) - 4) % 7  # 0 = Monday
+        thursday = days + (3 - weekday).astype("timedelta64[D]")
+        jan1 = thursday.astype("datetime64[Y]").astype("datetime64[D]")
+        return ((thursday - jan1).astype(int) // 7).astype(np.int64)
+
+    values = np.asarray(dates, dtype="datetime64[D]")
+    span = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + np.timedelta64(1, "D"))
+    counts = np.bincount(iso_weeks(values), minlength=53).astype(float)
+    exposure = np.bincount(iso_weeks(span), minlength=53)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return counts / exposure / (counts.sum() / exposure.sum())
