@@ -269,8 +269,9 @@ _img_src = [CSP.SELF, "data:"]
 if MAP_TILE_URL:
     from urllib.parse import urlsplit
 
-    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
-    _img_src.append(f"{_tiles.scheme}://{_tiles.netloc.replace('a.', '*.', 1)}")
+    # The tile server's host; "{s}" (sub-domains a, b, c) becomes a wildcard.
+    _tiles = urlsplit(MAP_TILE_URL)
+    _img_src.append(f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}")
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

@@ -270,3 +270,37 @@ def test_django_admin_is_for_superusers_only(world: World, client: Client) -> No
     client.force_login(root)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/audit/auditevent/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("tile_url", "allowed"),
+    [
+        ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", "https://*.tile.openstreetmap.org"),
+        ("https://minkarta.example.se/wmts/{z}/{x}/{y}.png", "https://minkarta.example.se"),
+    ],
+)
+def test_tile_host_is_the_only_extra_image_source(
+    tmp_path: Any, tile_url: str, allowed: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAMTRYGG_", "PYTEST"))}
+    env.update(
+        {
+            "SAMTRYGG_SECRET_KEY": "k" * 60,
+            "SAMTRYGG_DATA_DIR": str(tmp_path),
+            "SAMTRYGG_MAP_TILE_URL": tile_url,
+            "DJANGO_SETTINGS_MODULE": "samtrygg.settings",
+        }
+    )
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(' '.join(s.SECURE_CSP['img-src']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,  # noqa: S603
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.split() == ["'self'", "data:", allowed]
