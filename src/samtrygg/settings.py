@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "samtrygg.tenancy",
     "samtrygg.areas",
     "samtrygg.audit",
+    "samtrygg.exchange",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,40 @@
+"""Data from other sources. Polisen's open events are public, national data: they are kept once
+for the whole installation and shown to each municipality as context for its own area."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PlacePrecision(models.TextChoices):
+    MUNICIPALITY = "municipality", _("Municipality")
+    COUNTY = "county", _("County")
+
+
+class PoliceEvent(models.Model):
+    """One event from Polisen's API (not a "Sammanfattning" summary). Its GPS point is the centre
+    of the municipality or county, never the event's place, so it is not stored as a point."""
+
+    police_id = models.BigIntegerField(_("Polisen's id"), unique=True)
+    published_at = models.DateTimeField(_("published"))
+    occurred_at = models.DateTimeField(_("occurred"), db_index=True)
+    event_type = models.CharField(_("type"), max_length=100, db_index=True)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    location_name = models.CharField(_("place"), max_length=100)
+    municipality_code = models.CharField(
+        _("municipality code"), max_length=4, blank=True, db_index=True
+    )
+    county_code = models.CharField(_("county code"), max_length=2, db_index=True)
+    precision = models.CharField(_("precision"), max_length=16, choices=PlacePrecision.choices)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("police event")
+        verbose_name_plural = _("police events")
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return self.title
