@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "samtrygg.areas",
     "samtrygg.audit",
     "samtrygg.exchange",
+    "samtrygg.incidents",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

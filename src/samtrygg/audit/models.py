@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     AREAS_IMPORTED = "area.imported", _("Areas imported")
     AREA_CHANGED = "area.changed", _("Area changed")
     AREA_DELETED = "area.deleted", _("Area deleted")
+    INCIDENT_CREATED = "incident.created", _("Incident reported")
     POLICE_EVENTS_IMPORTED = "police_events.imported", _("Police events imported")
     EXPORT = "export", _("Export")
     DEMO_BUILT = "demo.built", _("Demo data built")

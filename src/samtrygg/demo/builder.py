@@ -21,6 +21,7 @@ from samtrygg.areas.models import Area, AreaKind
 from samtrygg.areas.services import import_areas
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.incidents.categories import seed_categories
 from samtrygg.tenancy.models import Membership, Municipality, Organisation, OrganisationKind, User
 from samtrygg.tenancy.roles import Role
 
@@ -162,6 +163,7 @@ def build(seed: int = 2026) -> list[DemoLogin]:
         for offset, (slug, code, n_districts) in enumerate(MUNICIPALITIES):
             municipality = _municipality(slug, code, boundaries[code])
             organisations = _organisations(municipality)
+            seed_categories(municipality)
             if not Area.objects.filter(municipality=municipality, kind=AreaKind.DISTRICT).exists():
                 boundary = geometry_to_sweref(shape(municipality.boundary))
                 polygons = district_polygons(boundary, n_districts, seed + offset)

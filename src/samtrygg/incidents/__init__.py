@@ -1,1 +1,1 @@
-"""EST reporting and case handling (issue #3). So far: the personal-data guard."""
+"""EST reporting and case handling (issue #3): categories, incidents, the personal-data guard."""

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_AREAS = "manage_areas"
     VIEW_AUDIT = "view_audit"
+    REPORT_INCIDENTS = "report_incidents"
 
 
 ALL_ROLES = frozenset(Role)
@@ -40,6 +41,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_MEMBERS: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Permission.MANAGE_AREAS: frozenset({Role.ADMIN}),
     Permission.VIEW_AUDIT: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Permission.REPORT_INCIDENTS: ALL_ROLES - {Role.VIEWER},
 }
 
 # Which roles a user holding the key role may hand out (invite with, or change a member to).

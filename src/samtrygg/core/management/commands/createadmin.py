@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from samtrygg.incidents.categories import seed_categories
 from samtrygg.tenancy.models import Membership, Municipality, Organisation, OrganisationKind, User
 from samtrygg.tenancy.roles import Role
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12) if options["no_input"] else getpass.getpass()
         with transaction.atomic():
             municipality.save()
+            seed_categories(municipality)
             organisation, _ = Organisation.objects.get_or_create(
                 municipality=municipality,
                 name=options["organisation"] or f"{municipality.name} kommun",

@@ -1,0 +1,220 @@
+"""Categories and incidents: what happened, where and when — never who."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Visibility(models.TextChoices):
+    SHARED = "shared", _("Shared with all actors")
+    RESTRICTED = "restricted", _("Reporting organisation and coordinators only")
+
+
+class Category(models.Model):
+    """One line of the municipality's EST checklist; administrators edit the list."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="categories",
+        verbose_name=_("municipality"),
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    label_sv = models.CharField(_("name in Swedish"), max_length=100)
+    label_en = models.CharField(_("name in English"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.SHARED
+    )
+    default_handler = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by default by"),
+    )
+    asks_cost = models.BooleanField(_("asks for the estimated cost"), default=True)
+    asks_police_report = models.BooleanField(_("asks whether reported to the police"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "label_sv"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="category_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.label_en if (get_language() or "sv").startswith("en") else self.label_sv
+
+
+class Precision(models.TextChoices):
+    EXACT = "exact", _("Exact place")
+    APPROXIMATE = "approximate", _("Approximate place")
+    AREA = "area", _("Area only")
+    MUNICIPALITY = "municipality", _("Municipality only")
+    COUNTY = "county", _("County only")
+
+
+class PlaceType(models.TextChoices):
+    INDOOR = "indoor", _("Indoors")
+    SEMI_PUBLIC = "semi_public", _("Semi-public (stairwell, shop)")
+    PUBLIC = "public", _("Public place")
+
+
+class Source(models.TextChoices):
+    FORM = "form", _("Form")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    POLISEN = "polisen", _("Polisen")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    TRIAGED = "triaged", _("Triaged")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+class Incident(models.Model):
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="incidents"
+    )
+    reference = models.CharField(_("reference"), max_length=16)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("category")
+    )
+    occurred_at = models.DateTimeField(_("occurred"), null=True, blank=True)
+    occurred_from = models.DateTimeField(_("occurred at the earliest"), null=True, blank=True)
+    occurred_to = models.DateTimeField(_("occurred at the latest"), null=True, blank=True)
+    lat = models.FloatField(_("latitude (WGS 84)"), null=True, blank=True)
+    lon = models.FloatField(_("longitude (WGS 84)"), null=True, blank=True)
+    x = models.FloatField(_("easting (SWEREF 99 TM)"), null=True, blank=True)
+    y = models.FloatField(_("northing (SWEREF 99 TM)"), null=True, blank=True)
+    precision = models.CharField(
+        _("location precision"), max_length=16, choices=Precision.choices, default=Precision.EXACT
+    )
+    area = models.ForeignKey(
+        "areas.Area",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("area"),
+    )
+    place_name = models.CharField(_("place"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    severity = models.PositiveSmallIntegerField(_("severity"), default=1)
+    place_type = models.CharField(
+        _("kind of place"), max_length=16, choices=PlaceType.choices, default=PlaceType.PUBLIC
+    )
+    reported_to_police = models.BooleanField(_("reported to the police"), null=True, blank=True)
+    estimated_cost = models.DecimalField(
+        _("estimated cost (SEK)"), max_digits=12, decimal_places=0, null=True, blank=True
+    )
+    reporting_organisation = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.PROTECT,
+        related_name="reported_incidents",
+        verbose_name=_("reported by organisation"),
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.FORM
+    )
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
+    handling_organisation = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_incidents",
+        verbose_name=_("handled by"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    due_date = models.DateField(_("due"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    version = models.PositiveIntegerField(default=1)  # optimistic locking for concurrent edits
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    details_removed_at = models.DateTimeField(null=True, blank=True)  # gallring done
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "reference"], name="incident_unique_reference"
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "source", "external_id"],
+                condition=~Q(external_id=""),
+                name="incident_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=3), name="incident_severity_1_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(occurred_at__isnull=False) | Q(occurred_from__isnull=False),
+                name="incident_has_a_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "occurred_at"], name="incident_when"),
+            models.Index(fields=["municipality", "status"], name="incident_status"),
+            models.Index(fields=["municipality", "x", "y"], name="incident_xy"),
+            models.Index(
+                fields=["municipality", "category", "occurred_at"], name="incident_category_when"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number used per municipality and year ("2026-000123")."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year"], name="reference_counter_unique"
+            )
+        ]

@@ -1,0 +1,51 @@
+"""Reads of categories and incidents, scoped by the access policy (DOMAIN.md §4, Access).
+
+- Coordinators and administrators see every incident in their municipality.
+- Analysts see every incident except those in restricted categories (e.g. threats against
+  staff), which only the reporting organisation and the coordinators see.
+- Reporters and handlers see what their organisation reported and what is assigned to it.
+- Viewers (politicians, managers) see no single incidents: aggregates only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from samtrygg.tenancy.policy import Access, scope_for
+from samtrygg.tenancy.roles import Role
+
+from .models import Category, Incident, Visibility
+
+
+@scope_for(Category)
+def scope_categories(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(municipality=access.municipality)
+
+
+@scope_for(Incident)
+def scope_incidents(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    in_municipality = queryset.filter(municipality=access.municipality)
+    role = access.role
+    if role is None or role == Role.VIEWER:
+        return in_municipality.none()
+    if role >= Role.COORDINATOR:
+        return in_municipality
+    own = Q(reporting_organisation_id__in=access.organisation_ids)
+    if role == Role.ANALYST:
+        return in_municipality.filter(~Q(category__visibility=Visibility.RESTRICTED) | own)
+    return in_municipality.filter(own | Q(handling_organisation_id__in=access.organisation_ids))
+
+
+def categories(access: Access, active_only: bool = True) -> QuerySet[Category]:
+    rows = access.scope(Category.objects.all())
+    return rows.filter(is_active=True) if active_only else rows
+
+
+def incidents(access: Access) -> QuerySet[Incident]:
+    return access.scope(
+        Incident.objects.select_related(
+            "category", "area", "reporting_organisation", "handling_organisation"
+        )
+    )

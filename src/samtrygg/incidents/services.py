@@ -1,0 +1,181 @@
+"""Every change to incidents (DESIGN.md rule 2): validate everything, then write and log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import shapely
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from samtrygg.analysis.geo import wgs84_to_sweref
+from samtrygg.areas.queries import assign_areas
+from samtrygg.areas.services import municipality_boundary_sweref
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.tenancy.models import Organisation
+from samtrygg.tenancy.policy import Access
+from samtrygg.tenancy.roles import Permission
+
+from . import pii
+from .models import Category, Incident, Precision, ReferenceCounter, Source
+
+FREE_TEXT_FIELDS = ("description", "place_name")
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+@dataclass
+class IncidentInput:
+    category: Category
+    reporting_organisation: Organisation
+    occurred_at: datetime | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+    precision: str = Precision.EXACT
+    place_name: str = ""
+    description: str = ""
+    severity: int = 1
+    place_type: str = "public"
+    reported_to_police: bool | None = None
+    estimated_cost: Decimal | int | None = None
+    source: str = Source.FORM
+    external_id: str = ""
+    confirm_flagged: bool = False  # the writer saw the flagged details and confirmed
+
+
+PII_MESSAGES = {
+    pii.Kind.PERSONAL_IDENTITY_NUMBER: gettext_lazy("a personal identity number"),
+    pii.Kind.COORDINATION_NUMBER: gettext_lazy("a co-ordination number"),
+    pii.Kind.PHONE: gettext_lazy("a phone number"),
+    pii.Kind.EMAIL: gettext_lazy("an e-mail address"),
+    pii.Kind.REGISTRATION_NUMBER: gettext_lazy("a car registration number"),
+    pii.Kind.NAME: gettext_lazy("a name"),
+}
+
+
+def check_free_text(
+    values: dict[str, str], confirm_flagged: bool
+) -> dict[str, list[ValidationError]]:
+    """Refuse identity numbers; flag other personal details unless the writer confirmed."""
+    errors: dict[str, list[ValidationError]] = {}
+    for field, text in values.items():
+        for finding in pii.scan(text or ""):
+            if finding.refused:
+                message = _(
+                    "The text contains %(what)s (“%(text)s”). Samtrygg records places "
+                    "and events, never persons: remove it."
+                )
+                code = "pii_refused"
+            elif not confirm_flagged:
+                message = _(
+                    "The text may contain %(what)s (“%(text)s”). Remove it, or confirm "
+                    "that it is not about a person."
+                )
+                code = "pii_flagged"
+            else:
+                continue
+            what = str(PII_MESSAGES[finding.kind])
+            errors.setdefault(field, []).append(
+                ValidationError(message % {"what": what, "text": finding.text}, code=code)
+            )
+    return errors
+
+
+def _validate(access: Access, data: IncidentInput) -> dict[str, list[ValidationError]]:
+    errors = check_free_text({f: getattr(data, f) for f in FREE_TEXT_FIELDS}, data.confirm_flagged)
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(ValidationError(message))
+
+    if data.category.municipality_id != access.municipality.pk or not data.category.is_active:
+        add("category", _("Choose a category from the list."))
+    if data.reporting_organisation.pk not in access.organisation_ids:
+        add("reporting_organisation", _("You can only report for your own organisation."))
+    if data.occurred_at is None and data.occurred_from is None:
+        add("occurred_at", _("Give the time, or the earliest and latest time."))
+    if data.occurred_from and data.occurred_to and data.occurred_to < data.occurred_from:
+        add("occurred_to", _("The latest time is before the earliest."))
+    latest = max(
+        filter(None, [data.occurred_at, data.occurred_from, data.occurred_to]), default=None
+    )
+    if latest is not None and latest > timezone.now() + FUTURE_TOLERANCE:
+        add("occurred_at", _("The time is in the future."))
+    if not 1 <= int(data.severity) <= 3:
+        add("severity", _("Severity is 1, 2 or 3."))
+    if data.estimated_cost is not None and Decimal(data.estimated_cost) < 0:
+        add("estimated_cost", _("The cost cannot be negative."))
+    if (data.lat is None) != (data.lon is None):
+        add("lat", _("Give both latitude and longitude."))
+    if data.lat is None and data.precision in (Precision.EXACT, Precision.APPROXIMATE):
+        add("lat", _("Mark the place on the map, or choose an area."))
+    return errors
+
+
+def _next_reference(municipality_id: int, year: int) -> str:
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
+        municipality_id=municipality_id, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}-{counter.last:06d}"
+
+
+def create_incident(access: Access, data: IncidentInput) -> Incident:
+    access.require(Permission.REPORT_INCIDENTS)
+    errors = _validate(access, data)
+    x = y = None
+    area_id = None
+    if data.lat is not None and data.lon is not None and "lat" not in errors:
+        xs, ys = wgs84_to_sweref([data.lon], [data.lat])
+        x, y = float(xs[0]), float(ys[0])
+        boundary = municipality_boundary_sweref(access.municipality)
+        if boundary is not None and not shapely.contains_xy(boundary, x, y):
+            errors.setdefault("lat", []).append(
+                ValidationError(_("The place is outside the municipality."))
+            )
+        else:
+            area_id = assign_areas(access.municipality.pk, [x], [y])[0]
+    if errors:
+        raise ValidationError(errors)
+    occurred = data.occurred_at or data.occurred_from or timezone.now()  # validated above
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            municipality=access.municipality,
+            reference=_next_reference(access.municipality.pk, timezone.localtime(occurred).year),
+            category=data.category,
+            occurred_at=data.occurred_at,
+            occurred_from=data.occurred_from,
+            occurred_to=data.occurred_to,
+            lat=data.lat,
+            lon=data.lon,
+            x=x,
+            y=y,
+            precision=data.precision,
+            area_id=area_id,
+            place_name=data.place_name.strip(),
+            description=data.description.strip(),
+            severity=data.severity,
+            place_type=data.place_type,
+            reported_to_police=data.reported_to_police,
+            estimated_cost=data.estimated_cost,
+            reporting_organisation=data.reporting_organisation,
+            reported_by=access.user,
+            source=data.source,
+            external_id=data.external_id,
+            handling_organisation=data.category.default_handler,
+        )
+        record(
+            AuditAction.INCIDENT_CREATED,
+            actor=access.user,
+            organisation=data.reporting_organisation,
+            obj=incident,
+            changes={"category": data.category.code, "source": data.source},
+        )
+    return incident
