@@ -218,3 +218,6 @@ class ReferenceCounter(models.Model):
                 fields=["municipality", "year"], name="reference_counter_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
