@@ -161,6 +161,9 @@ class Incident(models.Model):
         verbose_name=_("assigned to"),
     )
     due_date = models.DateField(_("due"), null=True, blank=True)
+    weekly_report = models.ForeignKey(
+        "WeeklyReport", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
     )
@@ -221,3 +224,81 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class Comment(models.Model):
+    """A note on a case: internal to the handling organisation, or shared with all who see it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("comment"))
+    internal = models.BooleanField(_("internal to the organisation"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident}: {self.text[:40]}"
+
+
+class AssessmentLevel(models.TextChoices):
+    GREEN = "green", _("Green: calm")
+    YELLOW = "yellow", _("Yellow: some unease")
+    RED = "red", _("Red: serious unease")
+
+
+class WeeklyReport(models.Model):
+    """One reporter's report for one ISO week, possibly with no incidents at all."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.PROTECT, related_name="weekly_reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    iso_year = models.PositiveSmallIntegerField()
+    iso_week = models.PositiveSmallIntegerField()
+    quiet_areas = models.ManyToManyField(
+        "areas.Area", blank=True, related_name="+", verbose_name=_("areas with nothing to report")
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "reporter", "iso_year", "iso_week"],
+                name="weekly_report_once_per_week",
+            )
+        ]
+        ordering = ["-iso_year", "-iso_week"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} v. {self.iso_week} {self.iso_year}"
+
+
+class AreaAssessment(models.Model):
+    weekly_report = models.ForeignKey(
+        WeeklyReport, on_delete=models.CASCADE, related_name="assessments"
+    )
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(_("assessment"), max_length=8, choices=AssessmentLevel.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["weekly_report", "area"], name="assessment_once_per_area"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.level}"
