@@ -44,6 +44,32 @@ class World:
     def membership(self, user: User) -> Membership:
         return Membership.objects.get(user=user)
 
+    def incident(self) -> Any:
+        """An incident of municipality A reported by bob's organisation (made on first use)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from samtrygg.incidents.categories import seed_categories
+        from samtrygg.incidents.models import Category, Incident
+        from samtrygg.incidents.services import IncidentInput, create_incident
+
+        existing = Incident.objects.filter(municipality=self.a).first()
+        if existing is not None:
+            return existing
+        seed_categories(self.a)
+        return create_incident(
+            self.access(self.bob),
+            IncidentInput(
+                category=Category.objects.get(municipality=self.a, code="klotter"),
+                reporting_organisation=self.a_org,
+                occurred_at=timezone.now() - timedelta(hours=1),
+                lat=factories.HALMSTAD_LAT,
+                lon=factories.HALMSTAD_LON,
+                description="Klotter på busskuren.",
+            ),
+        )
+
 
 @pytest.fixture
 def world(db: Any) -> World:

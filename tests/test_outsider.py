@@ -53,6 +53,7 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "membership_id": lambda w: w.membership(w.carol).pk,
     "invitation_id": lambda w: w.invitation.pk,
     "area_id": lambda w: w.area.pk,
+    "incident_id": lambda w: w.incident().pk,
 }
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")

@@ -62,8 +62,10 @@ document.addEventListener('securitypolicyviolation', (e) => {
 def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
     contexts: list[Any] = []
 
-    def make(viewport: dict[str, int] = DESKTOP) -> Any:
-        context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="sv-SE")
+    def make(viewport: dict[str, int] = DESKTOP, **options: Any) -> Any:
+        context = browser.new_context(
+            viewport=viewport, base_url=live_server.url, locale="sv-SE", **options
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

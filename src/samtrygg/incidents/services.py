@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from samtrygg.analysis.geo import wgs84_to_sweref
+from samtrygg.areas.models import Area
 from samtrygg.areas.queries import assign_areas
 from samtrygg.areas.services import municipality_boundary_sweref
 from samtrygg.audit.models import AuditAction
@@ -47,6 +48,7 @@ class IncidentInput:
     estimated_cost: Decimal | int | None = None
     source: str = Source.FORM
     external_id: str = ""
+    area: Area | None = None  # when there is no point: the area the reporter chose
     confirm_flagged: bool = False  # the writer saw the flagged details and confirmed
 
 
@@ -113,8 +115,14 @@ def _validate(access: Access, data: IncidentInput) -> dict[str, list[ValidationE
         add("estimated_cost", _("The cost cannot be negative."))
     if (data.lat is None) != (data.lon is None):
         add("lat", _("Give both latitude and longitude."))
-    if data.lat is None and data.precision in (Precision.EXACT, Precision.APPROXIMATE):
+    if (
+        data.lat is None
+        and data.area is None
+        and data.precision in (Precision.EXACT, Precision.APPROXIMATE, Precision.AREA)
+    ):
         add("lat", _("Mark the place on the map, or choose an area."))
+    if data.area is not None and data.area.municipality_id != access.municipality.pk:
+        add("area", _("Choose areas of your own municipality."))
     return errors
 
 
@@ -131,7 +139,7 @@ def create_incident(access: Access, data: IncidentInput) -> Incident:
     access.require(Permission.REPORT_INCIDENTS)
     errors = _validate(access, data)
     x = y = None
-    area_id = None
+    area_id = data.area.pk if data.area is not None else None
     if data.lat is not None and data.lon is not None and "lat" not in errors:
         xs, ys = wgs84_to_sweref([data.lon], [data.lat])
         x, y = float(xs[0]), float(ys[0])

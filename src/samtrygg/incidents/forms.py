@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samtrygg.areas.models import Area
+from samtrygg.tenancy.models import Organisation
+from samtrygg.tenancy.policy import Access
+
+from .models import AssessmentLevel, Category, PlaceType, Status
+
+
+class IncidentForm(forms.Form):
+    """One incident in the weekly report: phone first, the place from the map or an area."""
+
+    category = forms.ModelChoiceField(label=_("What happened"), queryset=Category.objects.none())
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    lat = forms.FloatField(widget=forms.HiddenInput(attrs={"data-lat": ""}), required=False)
+    lon = forms.FloatField(widget=forms.HiddenInput(attrs={"data-lon": ""}), required=False)
+    area = forms.ModelChoiceField(
+        label=_("Or the area (if you have no exact place)"),
+        queryset=Area.objects.none(),
+        required=False,
+    )
+    place_name = forms.CharField(
+        label=_("Place (address, building, landmark)"), required=False, max_length=200
+    )
+    description = forms.CharField(
+        label=_("Description (what, not who)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Never names, personal identity numbers or other personal details."),
+    )
+    severity = forms.TypedChoiceField(
+        label=_("Severity"),
+        coerce=int,
+        initial=1,
+        choices=[(1, _("1 Low")), (2, _("2 Medium")), (3, _("3 High"))],
+    )
+    place_type = forms.ChoiceField(
+        label=_("Kind of place"), choices=PlaceType.choices, initial=PlaceType.PUBLIC
+    )
+    reported_to_police = forms.NullBooleanField(
+        label=_("Reported to the police"),
+        required=False,
+        widget=forms.Select(
+            choices=[("unknown", _("Don't know")), ("true", _("Yes")), ("false", _("No"))]
+        ),
+    )
+    estimated_cost = forms.DecimalField(
+        label=_("Estimated cost (SEK)"), required=False, min_value=0, decimal_places=0
+    )
+    confirm_flagged = forms.BooleanField(
+        label=_("I have checked: the text is not about a person"), required=False
+    )
+
+    def __init__(self, access: Access, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from samtrygg.areas.queries import areas
+
+        from .queries import categories
+
+        self.fields["category"].queryset = categories(access)  # type: ignore[attr-defined]
+        self.fields["area"].queryset = areas(access)  # type: ignore[attr-defined]
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class BaseIncidentFormSet(forms.BaseFormSet[IncidentForm]):
+    def __init__(self, *args: Any, access: Access, **kwargs: Any) -> None:
+        self.access = access
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {"access": self.access}
+
+
+IncidentFormSet: type[BaseIncidentFormSet] = forms.formset_factory(  # type: ignore[assignment]
+    IncidentForm, formset=BaseIncidentFormSet, extra=1, max_num=20, validate_max=True
+)
+
+
+class WeekForm(forms.Form):
+    organisation = forms.ChoiceField(label=_("Reporting for"))
+    week = forms.CharField(label=_("Week"), widget=forms.TextInput(attrs={"type": "week"}))
+
+    def __init__(self, access: Access, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [  # type: ignore[attr-defined]
+            (o.pk, o.name) for o in access.organisations
+        ]
+        year, week, _weekday = timezone.localdate().isocalendar()
+        self.fields["week"].initial = f"{year}-W{week:02d}"
+
+    def clean_week(self) -> tuple[int, int]:
+        value = self.cleaned_data["week"]
+        try:
+            year_text, week_text = value.split("-W")
+            year, week = int(year_text), int(week_text)
+            date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise forms.ValidationError(_("Give the week as 2026-W47.")) from None
+        return year, week
+
+
+ASSESSMENT_CHOICES = [("", _("No assessment")), *AssessmentLevel.choices]
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("Comment (shared)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Handled by"), queryset=Organisation.objects.none()
+    )
+    due_date = forms.DateField(
+        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, access: Access, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from samtrygg.tenancy.queries import organisations
+
+        self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
+            organisations(access).filter(is_active=True)
+        )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    internal = forms.BooleanField(label=_("Only for my organisation"), required=False)

@@ -1,0 +1,273 @@
+"""Reporting (the weekly report), queues and the case page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from samtrygg.areas.queries import areas as area_queries
+from samtrygg.audit.models import AuditEvent
+from samtrygg.tenancy.models import Organisation
+from samtrygg.tenancy.policy import Access, municipality_view
+from samtrygg.tenancy.roles import Permission, Role
+
+from . import cases, duplicates, queries
+from .forms import (
+    ASSESSMENT_CHOICES,
+    AssignForm,
+    CommentForm,
+    IncidentFormSet,
+    StatusForm,
+    WeekForm,
+)
+from .models import Incident, Precision, Status
+from .services import IncidentInput
+from .weekly import Assessment, WeeklyReportInput, submit_weekly_report
+from .workflow import COORDINATION, allowed_moves, capacities
+
+PAGE_SIZE = 50
+
+
+def _incident_input(
+    access: Access, data: dict[str, Any], organisation: Organisation
+) -> IncidentInput:
+    area = data.get("area")
+    has_point = data.get("lat") is not None and data.get("lon") is not None
+    police = data.get("reported_to_police")
+    return IncidentInput(
+        category=data["category"],
+        reporting_organisation=organisation,
+        occurred_at=data["occurred_at"],
+        lat=data.get("lat") if has_point else None,
+        lon=data.get("lon") if has_point else None,
+        precision=Precision.EXACT if has_point else (Precision.AREA if area else Precision.EXACT),
+        place_name=(data.get("place_name") or (area.name if area and not has_point else "")),
+        description=data.get("description") or "",
+        severity=data["severity"],
+        place_type=data["place_type"],
+        reported_to_police=police,
+        estimated_cost=data.get("estimated_cost"),
+        area=None if has_point else area,
+        confirm_flagged=bool(data.get("confirm_flagged")),
+    )
+
+
+def _attach_errors(error: ValidationError, formset: Any, week_form: WeekForm) -> None:
+    for key, problems in error.message_dict.items():
+        if key.startswith("incident_"):
+            _prefix, number, field = key.split("_", 2)
+            form = formset.forms[int(number) - 1]
+            target = field if field in form.fields else None
+            if field == "lat":
+                target = "area"
+            for problem in problems:
+                form.add_error(target, problem)
+        else:
+            for problem in problems:
+                week_form.add_error(None, problem)
+
+
+@municipality_view(Permission.REPORT_INCIDENTS)
+def weekly_report(request: HttpRequest, access: Access) -> HttpResponse:
+    week_form = WeekForm(access, request.POST or None)
+    formset = IncidentFormSet(request.POST or None, access=access, prefix="incident")
+    area_list = list(area_queries(access).only("name", "code", "kind"))
+    if request.method == "POST" and week_form.is_valid() and formset.is_valid():
+        organisation = next(
+            o for o in access.organisations if str(o.pk) == week_form.cleaned_data["organisation"]
+        )
+        year, week = week_form.cleaned_data["week"]
+        filled = [f for f in formset.forms if f.has_changed() and f.cleaned_data]
+        by_pk = {a.pk: a for a in area_list}
+        quiet = [
+            by_pk[int(pk)]
+            for pk in request.POST.getlist("quiet")
+            if pk.isdigit() and int(pk) in by_pk
+        ]
+        assessments = [
+            Assessment(
+                a, request.POST[f"assess-{a.pk}"], request.POST.get(f"assess-comment-{a.pk}", "")
+            )
+            for a in area_list
+            if request.POST.get(f"assess-{a.pk}")
+        ]
+        try:
+            report = submit_weekly_report(
+                access,
+                WeeklyReportInput(
+                    organisation,
+                    year,
+                    week,
+                    [_incident_input(access, f.cleaned_data, organisation) for f in filled],
+                    quiet,
+                    assessments,
+                ),
+            )
+        except ValidationError as error:
+            _attach_errors(error, formset, week_form)
+        else:
+            messages.success(
+                request,
+                _("Thank you! The report for week %(week)d was sent with %(n)d incidents.")
+                % {"week": week, "n": len(filled)},
+            )
+            del report
+            return redirect(
+                reverse("incident_list", args=[access.municipality.slug]) + "?queue=mine"
+            )
+    return render(
+        request,
+        "incidents/weekly_report.html",
+        {
+            "week_form": week_form,
+            "formset": formset,
+            "areas": area_list,
+            "assessment_choices": ASSESSMENT_CHOICES,
+        },
+    )
+
+
+QUEUES = {
+    "new": (_("New and unrouted"), Q(status__in=[Status.NEW, Status.TRIAGED])),
+    "handling": (_("Assigned to my organisation"), None),
+    "mine": (_("Reported by my organisation"), None),
+    "all": (_("All cases"), Q()),
+}
+
+
+@municipality_view(Permission.REPORT_INCIDENTS)
+def incident_list(request: HttpRequest, access: Access) -> HttpResponse:
+    default = "new" if access.role is not None and access.role >= Role.COORDINATOR else "mine"
+    queue = request.GET.get("queue", default)
+    if queue not in QUEUES:
+        queue = default
+    rows = queries.incidents(access)
+    if queue == "handling":
+        rows = rows.filter(handling_organisation_id__in=access.organisation_ids).exclude(
+            status__in=[Status.CLOSED, Status.DUPLICATE, Status.REJECTED]
+        )
+    elif queue == "mine":
+        rows = rows.filter(reporting_organisation_id__in=access.organisation_ids)
+    else:
+        rows = rows.filter(QUEUES[queue][1])
+    status = request.GET.get("status")
+    if status in Status.values:
+        rows = rows.filter(status=status)
+    page = Paginator(rows.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {
+            "page": page,
+            "queue": queue,
+            "queues": [(key, label) for key, (label, _q) in QUEUES.items()],
+            "statuses": Status.choices,
+            "status": status,
+        },
+    )
+
+
+def _history(incident: Incident) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            object_type="incidents.incident", object_id=str(incident.pk)
+        ).order_by("at", "id")
+    )
+
+
+@municipality_view(Permission.REPORT_INCIDENTS)
+def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> HttpResponse:
+    incident: Incident = access.get_or_404(queries.incidents(access), pk=incident_id)
+    held = capacities(access, incident)
+    status_form = StatusForm(initial={"version": incident.version})
+    assign_form = AssignForm(
+        access,
+        initial={"version": incident.version, "organisation": incident.handling_organisation},
+    )
+    comment_form = CommentForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "status":
+                status_form = StatusForm(request.POST)
+                if status_form.is_valid():
+                    cases.transition(
+                        access,
+                        incident,
+                        Status(status_form.cleaned_data["to"]),
+                        comment=status_form.cleaned_data["comment"],
+                        expected_version=status_form.cleaned_data["version"],
+                    )
+                    messages.success(request, _("The status was changed."))
+                    return redirect(request.path)
+            elif action == "assign":
+                assign_form = AssignForm(access, request.POST)
+                if assign_form.is_valid():
+                    cases.assign(
+                        access,
+                        incident,
+                        assign_form.cleaned_data["organisation"],
+                        due_date=assign_form.cleaned_data["due_date"],
+                        expected_version=assign_form.cleaned_data["version"],
+                    )
+                    messages.success(request, _("The case was assigned."))
+                    return redirect(request.path)
+            elif action == "comment":
+                comment_form = CommentForm(request.POST)
+                if comment_form.is_valid():
+                    cases.add_comment(
+                        access,
+                        incident,
+                        comment_form.cleaned_data["text"],
+                        internal=comment_form.cleaned_data["internal"],
+                    )
+                    messages.success(request, _("The comment was added."))
+                    return redirect(request.path)
+            elif action == "merge":
+                if COORDINATION not in held:
+                    raise PermissionDenied
+                chosen = request.POST.getlist("duplicate")
+                others = list(
+                    queries.incidents(access).filter(pk__in=[int(c) for c in chosen if c.isdigit()])
+                )
+                if others:
+                    cases.merge(access, incident, others)
+                    messages.success(
+                        request, _("%(n)d reports were merged into this case.") % {"n": len(others)}
+                    )
+                return redirect(request.path)
+        except cases.ConflictError as error:
+            messages.error(request, error.messages[0])
+        except ValidationError as error:
+            target = {"status": status_form, "assign": assign_form, "comment": comment_form}.get(
+                action or "", comment_form
+            )
+            target.add_error(None, error)
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "moves": [(s.value, s.label) for s in allowed_moves(access, incident)],
+            "can_coordinate": COORDINATION in held,
+            "status_form": status_form,
+            "assign_form": assign_form,
+            "comment_form": comment_form,
+            "comments": cases.visible_comments(access, incident),
+            "history": _history(incident),
+            "candidates": list(duplicates.candidates(access, incident))
+            if COORDINATION in held
+            else [],
+            "duplicates": list(queries.incidents(access).filter(duplicate_of=incident)),
+        },
+    )
