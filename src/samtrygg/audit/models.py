@@ -33,6 +33,7 @@ class AuditAction(models.TextChoices):
     CASE_COMMENTED = "case.commented", _("Comment on a case")
     CASE_MERGED = "case.merged", _("Duplicate merged")
     WEEKLY_REPORT_SUBMITTED = "weekly_report.submitted", _("Weekly report submitted")
+    INCIDENTS_IMPORTED = "incidents.imported", _("Incidents imported")
     POLICE_EVENTS_IMPORTED = "police_events.imported", _("Police events imported")
     EXPORT = "export", _("Export")
     DEMO_BUILT = "demo.built", _("Demo data built")

@@ -87,6 +87,14 @@ def _identity_kind(match: re.Match[str]) -> Kind | None:
     return kind if _valid_date(year, mm, dd) else None
 
 
+_MIGHT = re.compile(r"[\d@]|heter|hette|kalla|namn", re.IGNORECASE)
+
+
+def might_contain(text: str) -> bool:
+    """A cheap first test: text without digits, "@" or the name words cannot hold a finding."""
+    return bool(_MIGHT.search(text))
+
+
 def scan(text: str) -> list[Finding]:
     findings: list[Finding] = []
     taken: list[tuple[int, int]] = []
