@@ -57,12 +57,15 @@ def child(database: str, rows: int, data_dir: str) -> None:
     minutes = rng.integers(0, 2 * 365 * 24 * 60, rows)
     times = (start + minutes.astype("timedelta64[m]")).astype(str)
     categories = np.array(["klotter", "skadegorelse", "brand", "nedskrapning"])[
-        rng.integers(0, 4, rows)]
+        rng.integers(0, 4, rows)
+    ]
     lines = ["external_id;category;occurred_at;lat;lon;description;severity;organisation"]
     organisation = "Halmstad kommun, trygghet och säkerhet"
     for i in range(rows):
-        lines.append(f"b{i};{categories[i]};{times[i].replace('T', ' ')};{lat[i]:.6f};"
-                     f"{lon[i]:.6f};Händelse vid busshållplatsen;{1 + i % 3};{organisation}")
+        lines.append(
+            f"b{i};{categories[i]};{times[i].replace('T', ' ')};{lat[i]:.6f};"
+            f"{lon[i]:.6f};Händelse vid busshållplatsen;{1 + i % 3};{organisation}"
+        )
     raw = "\n".join(lines).encode()
     print(f"  CSV: {rows:,} rows, {len(raw) / 1e6:.0f} MB", flush=True)
 
@@ -70,23 +73,32 @@ def child(database: str, rows: int, data_dir: str) -> None:
     result = import_incidents(raw, "bench.csv", halmstad)
     seconds = time.perf_counter() - t0
     assert result.created == rows, result
-    print(f"  samtrygg import-incidents: {seconds:.1f} s, {rows / seconds:,.0f} rows/s "
-          "(parse, check every row, coordinates, areas, personal-data scan, write)", flush=True)
+    print(
+        f"  samtrygg import-incidents: {seconds:.1f} s, {rows / seconds:,.0f} rows/s "
+        "(parse, check every row, coordinates, areas, personal-data scan, write)",
+        flush=True,
+    )
 
     # The ceiling: the rows as import-incidents wrote them, re-inserted with executemany.
     columns = [f.column for f in Incident._meta.concrete_fields if f.column != "id"]
-    values = list(Incident.objects.values_list(*[f.attname for f in Incident._meta.concrete_fields
-                                                 if f.column != "id"]))
+    values = list(
+        Incident.objects.values_list(
+            *[f.attname for f in Incident._meta.concrete_fields if f.column != "id"]
+        )
+    )
     Incident.objects.all().delete()
     placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO incidents_incident ({', '.join(columns)}) VALUES ({placeholders})"
+    sql = f"INSERT INTO incidents_incident ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         for begin in range(0, len(values), 50_000):
-            cursor.executemany(sql, values[begin:begin + 50_000])
+            cursor.executemany(sql, values[begin : begin + 50_000])
     bare = time.perf_counter() - t0
-    print(f"  bare executemany of the same rows: {bare:.1f} s, {rows / bare:,.0f} rows/s; "
-          f"import / bare = {seconds / bare:.1f}×", flush=True)
+    print(
+        f"  bare executemany of the same rows: {bare:.1f} s, {rows / bare:,.0f} rows/s; "
+        f"import / bare = {seconds / bare:.1f}×",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -99,25 +111,52 @@ def main() -> None:
     if args.child:
         child(args.child, args.rows, args.data_dir)
         return
-    for database in (["sqlite", "postgres"] if args.database == "both" else [args.database]):
+    for database in ["sqlite", "postgres"] if args.database == "both" else [args.database]:
         with tempfile.TemporaryDirectory() as data_dir:
             env = {k: v for k, v in os.environ.items() if not k.startswith("SAMTRYGG_")}
             env["SAMTRYGG_DATA_DIR"] = data_dir
             env["SAMTRYGG_DEMO"] = "1"
             env.pop("DATABASE_URL", None)
             if database == "postgres":
-                server = os.environ.get("DATABASE_URL",
-                                        "postgres://postgres@127.0.0.1:5432/postgres")
+                server = os.environ.get(
+                    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+                )
                 base = server.rsplit("/", 1)[0]
-                subprocess.run(["psql", f"{base}/postgres", "-qc",  # noqa: S603, S607
-                                "DROP DATABASE IF EXISTS samtrygg_bench"], check=True)
-                subprocess.run(["psql", f"{base}/postgres", "-qc",  # noqa: S603, S607
-                                "CREATE DATABASE samtrygg_bench"], check=True)
+                subprocess.run(
+                    [
+                        "psql",
+                        f"{base}/postgres",
+                        "-qc",  # noqa: S603, S607
+                        "DROP DATABASE IF EXISTS samtrygg_bench",
+                    ],
+                    check=True,
+                )
+                subprocess.run(
+                    [
+                        "psql",
+                        f"{base}/postgres",
+                        "-qc",  # noqa: S603, S607
+                        "CREATE DATABASE samtrygg_bench",
+                    ],
+                    check=True,
+                )
                 env["DATABASE_URL"] = f"{base}/samtrygg_bench"
             print(f"{database}:", flush=True)
-            subprocess.run([sys.executable, __file__, "--child", database, "--rows",  # noqa: S603
-                            str(args.rows), "--data-dir", data_dir], env=env, check=True,
-                           cwd=ROOT)
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    database,
+                    "--rows",  # noqa: S603
+                    str(args.rows),
+                    "--data-dir",
+                    data_dir,
+                ],
+                env=env,
+                check=True,
+                cwd=ROOT,
+            )
 
 
 if __name__ == "__main__":
