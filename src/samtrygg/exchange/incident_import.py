@@ -476,9 +476,7 @@ def _write(
     place_names = table.get("place_name") or [""] * table.n
     descriptions = table.get("description") or [""] * table.n
     # Columns as Python lists with None for missing values, converted once, not per cell.
-    lat, lon, x, y = (
-        np.where(np.isnan(xy[k]), None, xy[k]).tolist() for k in ("lat", "lon", "x", "y")
-    )
+    lat, lon, x, y = (_nullable(xy[k]) for k in ("lat", "lon", "x", "y"))
     at, start, end = (
         _adapt_times(connection.vendor, values)
         for values in (checked.occurred_at, checked.occurred_from, checked.occurred_to)
@@ -486,6 +484,7 @@ def _write(
     rows = []
     for position, i in enumerate(keep):
         organisation = checked.organisation[i] or default_organisation
+        assert organisation is not None  # noqa: S101 (checked: a row without one is an error)
         category = checked.category[i]
         cost = checked.cost[i]
         rows.append(
@@ -578,6 +577,14 @@ def import_incidents(
             changes={"created": result.created, "skipped": result.skipped_existing},
         )
     return result
+
+
+def _nullable(values: np.ndarray) -> list[float | None]:
+    """A float array as a list, NaN as None (what the database calls NULL)."""
+    out: list[float | None] = values.tolist()
+    for index in np.nonzero(np.isnan(values))[0].tolist():
+        out[index] = None
+    return out
 
 
 def _adapt_times(vendor: str, values: list[datetime | None]) -> list[Any]:
