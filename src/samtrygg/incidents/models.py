@@ -93,8 +93,14 @@ class Status(models.TextChoices):
 
 
 class Incident(models.Model):
+    # Single-column foreign-key indexes are off where a composite index starting with the same
+    # column covers them (municipality) or where most rows are NULL and a partial index is
+    # enough (see Meta.indexes): every index costs time on each insert of a million-row import.
     municipality = models.ForeignKey(
-        "tenancy.Municipality", on_delete=models.PROTECT, related_name="incidents"
+        "tenancy.Municipality",
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        db_index=False,
     )
     reference = models.CharField(_("reference"), max_length=16)
     category = models.ForeignKey(
@@ -135,7 +141,12 @@ class Incident(models.Model):
         verbose_name=_("reported by organisation"),
     )
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     source = models.CharField(
         _("source"), max_length=16, choices=Source.choices, default=Source.FORM
@@ -149,6 +160,7 @@ class Incident(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,
         related_name="handled_incidents",
         verbose_name=_("handled by"),
     )
@@ -157,15 +169,26 @@ class Incident(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
         verbose_name=_("assigned to"),
     )
     due_date = models.DateField(_("due"), null=True, blank=True)
     weekly_report = models.ForeignKey(
-        "WeeklyReport", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+        "WeeklyReport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        db_index=False,
     )
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        db_index=False,
     )
     version = models.PositiveIntegerField(default=1)  # optimistic locking for concurrent edits
     created_at = models.DateTimeField(auto_now_add=True)
@@ -194,6 +217,29 @@ class Incident(models.Model):
             ),
         ]
         indexes = [
+            models.Index(
+                fields=["reported_by"],
+                name="incident_reported_by",
+                condition=Q(reported_by__isnull=False),
+            ),
+            models.Index(
+                fields=["assignee"], name="incident_assignee", condition=Q(assignee__isnull=False)
+            ),
+            models.Index(
+                fields=["weekly_report"],
+                name="incident_weekly_report",
+                condition=Q(weekly_report__isnull=False),
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                name="incident_duplicate_of",
+                condition=Q(duplicate_of__isnull=False),
+            ),
+            models.Index(
+                fields=["handling_organisation", "status"],
+                name="incident_handling",
+                condition=Q(handling_organisation__isnull=False),
+            ),
             models.Index(fields=["municipality", "occurred_at"], name="incident_when"),
             models.Index(fields=["municipality", "status"], name="incident_status"),
             models.Index(fields=["municipality", "x", "y"], name="incident_xy"),
