@@ -177,12 +177,20 @@ def incident_list(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
-def _history(incident: Incident) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(
-            object_type="incidents.incident", object_id=str(incident.pk)
-        ).order_by("at", "id")
-    )
+def _status_label(value: str | None) -> str:
+    return str(Status(value).label) if value in Status.values else ""
+
+
+def _history(incident: Incident) -> list[tuple[AuditEvent, str, str]]:
+    """The case's events, with status changes as translated labels (old, new)."""
+    events = AuditEvent.objects.filter(
+        object_type="incidents.incident", object_id=str(incident.pk)
+    ).order_by("at", "id")
+    out = []
+    for event in events:
+        old, new = (event.changes.get("status") or [None, None])[:2]
+        out.append((event, _status_label(old), _status_label(new)))
+    return out
 
 
 @municipality_view(Permission.REPORT_INCIDENTS)
