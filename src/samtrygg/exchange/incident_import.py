@@ -529,6 +529,15 @@ def _write(
         f"VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))})"
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY is PostgreSQL's bulk path: the same rows, several times faster than INSERTs.
+            copy_sql = f"COPY {Incident._meta.db_table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for done, row in enumerate(rows, start=1):
+                    copy.write_row(row)
+                    if progress and done % 20_000 == 0:
+                        progress(done, len(rows))
+            return
         for begin in range(0, len(rows), 20_000):
             cursor.executemany(sql, rows[begin : begin + 20_000])
             if progress:
