@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from samtrygg.areas.models import AreaKind
 from samtrygg.areas.services import AreaImportError, import_areas
-from samtrygg.tenancy.models import Municipality
+from samtrygg.core.management.helpers import municipality_or_error, read_bytes_or_error
 
 
 class Command(BaseCommand):
@@ -28,16 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--population-field")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        municipality = Municipality.objects.filter(slug=options["municipality"]).first()
-        if municipality is None:
-            raise CommandError(
-                _("No municipality with the short name “%(slug)s”.")
-                % {"slug": options["municipality"]}
-            )
-        try:
-            raw = options["file"].read_bytes()
-        except OSError as error:
-            raise CommandError(_("Cannot read the file: %(error)s") % {"error": error}) from None
+        municipality = municipality_or_error(options["municipality"])
+        raw = read_bytes_or_error(options["file"])
         try:
             result = import_areas(
                 municipality,

@@ -7,8 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from samtrygg.core.management.helpers import municipality_or_error, read_bytes_or_error
 from samtrygg.exchange.incident_import import IncidentImportError, import_incidents
-from samtrygg.tenancy.models import Municipality, Organisation
+from samtrygg.tenancy.models import Organisation
 
 
 class Command(BaseCommand):
@@ -26,12 +27,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        municipality = Municipality.objects.filter(slug=options["municipality"]).first()
-        if municipality is None:
-            raise CommandError(
-                _("No municipality with the short name “%(slug)s”.")
-                % {"slug": options["municipality"]}
-            )
+        municipality = municipality_or_error(options["municipality"])
         organisation = None
         if options["organisation"]:
             organisation = Organisation.objects.filter(
@@ -42,10 +38,7 @@ class Command(BaseCommand):
                     _("No organisation called “%(name)s” in %(m)s.")
                     % {"name": options["organisation"], "m": municipality.name}
                 )
-        try:
-            raw = options["file"].read_bytes()
-        except OSError as error:
-            raise CommandError(_("Cannot read the file: %(error)s") % {"error": error}) from None
+        raw = read_bytes_or_error(options["file"])
 
         def progress(done: int, total: int) -> None:
             if sys.stderr.isatty():

@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from samtrygg.core.management.helpers import municipality_or_error, read_bytes_or_error
 from samtrygg.exchange.polisen import PolisenFileError, import_police_events
-from samtrygg.tenancy.models import Municipality
 
 
 class Command(BaseCommand):
@@ -20,16 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         municipality = None
         if options["municipality"]:
-            municipality = Municipality.objects.filter(slug=options["municipality"]).first()
-            if municipality is None:
-                raise CommandError(
-                    _("No municipality with the short name “%(slug)s”.")
-                    % {"slug": options["municipality"]}
-                )
-        try:
-            raw = options["file"].read_bytes()
-        except OSError as error:
-            raise CommandError(_("Cannot read the file: %(error)s") % {"error": error}) from None
+            municipality = municipality_or_error(options["municipality"])
+        raw = read_bytes_or_error(options["file"])
         try:
             result = import_police_events(raw, municipality, actor="samtrygg import-polisen")
         except PolisenFileError as error:
