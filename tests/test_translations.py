@@ -61,3 +61,11 @@ def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path: Path) -> 
     )
     fresh = polib.pofile(str(copy / "locale" / "sv" / "LC_MESSAGES" / "django.po"))
     assert untranslated(fresh) == [], "run `make messages` and translate the new strings"
+
+
+def test_django_strings_missing_from_its_catalogue_are_swedish() -> None:
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+    from django.utils import translation
+
+    with translation.override("sv"):
+        assert str(BLANK_CHOICE_LABEL) == "– Välj –"
