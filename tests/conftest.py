@@ -23,6 +23,15 @@ def _no_mfa_gate_by_default(settings: Any) -> None:
     settings.MFA_REQUIRED = False
 
 
+@pytest.fixture
+def swedish() -> Any:
+    """Swedish as the active language, for tests that read the messages users see."""
+    from django.utils import translation
+
+    with translation.override("sv"):
+        yield
+
+
 @dataclass
 class World:
     a: Municipality

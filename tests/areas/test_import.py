@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from io import StringIO
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.utils import translation
 
 from samtrygg.analysis.geo import wgs84_to_sweref
 from samtrygg.areas.models import Area
@@ -31,10 +29,7 @@ BOWTIE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def swedish() -> Any:
-    with translation.override("sv"):
-        yield
+pytestmark = pytest.mark.usefixtures("swedish")
 
 
 def two_districts() -> str:

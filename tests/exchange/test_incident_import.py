@@ -6,11 +6,10 @@ import io
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from samtrygg.audit.models import AuditAction, AuditEvent
 from samtrygg.exchange.incident_import import IncidentImportError, import_incidents
@@ -23,10 +22,7 @@ from ..conftest import World
 HEADER = "external_id;category;occurred_at;lat;lon;description;severity;organisation"
 
 
-@pytest.fixture(autouse=True)
-def swedish() -> Any:
-    with translation.override("sv"):
-        yield
+pytestmark = pytest.mark.usefixtures("swedish")
 
 
 @pytest.fixture

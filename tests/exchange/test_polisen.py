@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from samtrygg.exchange.models import PlacePrecision, PoliceEvent
 from samtrygg.exchange.polisen import PolisenFileError, import_police_events, occurred_at
@@ -24,10 +23,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared/data is not beside the project")
 
 
-@pytest.fixture(autouse=True)
-def swedish() -> Any:
-    with translation.override("sv"):
-        yield
+pytestmark = pytest.mark.usefixtures("swedish")
 
 
 def event(**overrides: Any) -> dict[str, Any]:

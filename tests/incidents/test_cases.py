@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from samtrygg.analysis.geo import sweref_to_wgs84, wgs84_to_sweref
 from samtrygg.audit.models import AuditAction, AuditEvent
@@ -29,11 +29,7 @@ from .. import factories
 from ..conftest import World
 from .test_incidents import LAT, LON, report
 
-
-@pytest.fixture(autouse=True)
-def swedish() -> Any:
-    with translation.override("sv"):
-        yield
+pytestmark = pytest.mark.usefixtures("swedish")
 
 
 @pytest.fixture

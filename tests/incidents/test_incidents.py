@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from samtrygg.audit.models import AuditAction, AuditEvent
 from samtrygg.incidents.categories import EST_CHECKLIST, seed_categories
@@ -22,10 +22,7 @@ from ..conftest import World
 LON, LAT = factories.HALMSTAD_LON, factories.HALMSTAD_LAT
 
 
-@pytest.fixture(autouse=True)
-def swedish() -> Any:
-    with translation.override("sv"):
-        yield
+pytestmark = pytest.mark.usefixtures("swedish")
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ def test_case_pages_use_a_constant_number_of_queries(
         assert client.get(url).status_code == 200
 
 
+@pytest.mark.usefixtures("swedish")
 def test_case_history_shows_status_labels(seeded: World, client: Client) -> None:
     from samtrygg.incidents import cases
     from samtrygg.incidents.models import Status
@@ -90,12 +91,5 @@ def test_case_history_shows_status_labels(seeded: World, client: Client) -> None
     incident = report(seeded, seeded.bob, seeded.a_org)
     cases.transition(seeded.access(seeded.dave), incident, Status.TRIAGED)
     client.force_login(seeded.dave)
-    with translation_sv():
-        page = client.get(f"/k/{seeded.a.slug}/incidents/{incident.pk}/").content.decode()
+    page = client.get(f"/k/{seeded.a.slug}/incidents/{incident.pk}/").content.decode()
     assert "Ny → Bedömd" in page
-
-
-def translation_sv() -> Any:
-    from django.utils import translation
-
-    return translation.override("sv")

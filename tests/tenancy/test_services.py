@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
-from django.utils import translation
 
 from samtrygg.audit.models import AuditAction, AuditEvent
 from samtrygg.tenancy import services
@@ -30,10 +29,7 @@ def snapshot() -> tuple[int, ...]:
     )
 
 
-@pytest.fixture(autouse=True)
-def swedish() -> Any:
-    with translation.override("sv"):
-        yield
+pytestmark = pytest.mark.usefixtures("swedish")
 
 
 def test_invitation_sends_a_link_that_creates_the_account(
