@@ -133,7 +133,7 @@ def knox(
     order = np.lexsort((i, d_band))
     i, j, d_band = i[order].astype(np.int32), j[order].astype(np.int32), d_band[order]
     segments = np.searchsorted(d_band, np.arange(n_d))  # start of each band's pairs
-    band_of_difference = _time_band_lookup(t, t_edges, nrc)
+    band_of_difference = _TimeBandLookup(t, t_edges, nrc)
 
     def table(times: NDArray[Any]) -> NDArray[np.int64]:
         return _near_table(band_of_difference(times[i] - times[j]))
@@ -205,12 +205,6 @@ class _TimeBandLookup:
             np.add(difference, self.span, out=difference)
             return np.take(self.table, difference, out=out)
         return _band_index(np.abs(difference), self.edges, self.nrc) + 1
-
-
-def _time_band_lookup(
-    t: NDArray[np.float64], edges: NDArray[np.float64], nrc: bool
-) -> _TimeBandLookup:
-    return _TimeBandLookup(t, edges, nrc)
 
 
 def _time_band_totals(

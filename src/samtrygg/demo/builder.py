@@ -96,7 +96,7 @@ def district_polygons(boundary_sweref: BaseGeometry, n: int, seed: int) -> list[
         else shapely.unary_union([g for g in c.geoms if g.geom_type == "Polygon"])
         for c in clipped
     ]
-    return sorted(clipped, key=lambda c: (round(c.centroid.y, -3), c.centroid.x), reverse=False)
+    return sorted(clipped, key=lambda c: (round(c.centroid.y, -3), c.centroid.x))
 
 
 def _districts_geojson(polygons: list[BaseGeometry], rng: np.random.Generator) -> str:

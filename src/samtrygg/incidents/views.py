@@ -100,7 +100,7 @@ def weekly_report(request: HttpRequest, access: Access) -> HttpResponse:
             if request.POST.get(f"assess-{a.pk}")
         ]
         try:
-            report = submit_weekly_report(
+            submit_weekly_report(
                 access,
                 WeeklyReportInput(
                     organisation,
@@ -119,7 +119,6 @@ def weekly_report(request: HttpRequest, access: Access) -> HttpResponse:
                 _("Thank you! The report for week %(week)d was sent with %(n)d incidents.")
                 % {"week": week, "n": len(filled)},
             )
-            del report
             return redirect(
                 reverse("incident_list", args=[access.municipality.slug]) + "?queue=mine"
             )
