@@ -33,6 +33,15 @@ municipality_patterns = [
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("report/", incident_views.weekly_report, name="weekly_report"),
     path("incidents/", incident_views.incident_list, name="incident_list"),
+    *(
+        path(
+            f"incidents/export.{fmt}",
+            incident_views.incident_export,
+            {"fmt": fmt},
+            name=f"incident_export_{fmt}",
+        )
+        for fmt in ("csv", "xlsx", "geojson")
+    ),
     path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident_detail"),
 ]
 
@@ -40,6 +49,12 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("k/<slug:municipality>/", include(municipality_patterns)),
     path("invitation/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("me/api-tokens/", tenancy_views.api_tokens, name="api_tokens"),
+    path(
+        "me/api-tokens/<int:token_id>/revoke/",
+        tenancy_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

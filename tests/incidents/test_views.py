@@ -75,7 +75,7 @@ def test_case_pages_use_a_constant_number_of_queries(
         report(seeded, seeded.bob, seeded.a_org)
     client.force_login(seeded.dave)
     url = f"/k/{seeded.a.slug}/incidents/?queue=all"
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(14) as few:
         assert client.get(url).status_code == 200
     for _ in range(40):
         report(seeded, seeded.bob, seeded.a_org)

@@ -5,8 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from samtrygg.core.api_auth import api_access
 from samtrygg.tenancy.api import ErrorOut
-from samtrygg.tenancy.policy import access_for
 from samtrygg.tenancy.roles import Permission
 
 from . import queries
@@ -33,7 +33,7 @@ class AreaDetailOut(AreaOut):
     response={200: list[AreaOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
 def list_areas(request: HttpRequest, municipality: str) -> list[Area]:
-    access = access_for(request.user, municipality)
+    access = api_access(request, municipality)
     access.require(Permission.VIEW_AREAS)
     return list(queries.areas(access).defer("geometry"))
 
@@ -43,7 +43,7 @@ def list_areas(request: HttpRequest, municipality: str) -> list[Area]:
     response={200: AreaDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
 def get_area(request: HttpRequest, municipality: str, area_id: int) -> Area:
-    access = access_for(request.user, municipality)
+    access = api_access(request, municipality)
     access.require(Permission.VIEW_AREAS)
     area: Area = access.get_or_404(Area.objects.all(), pk=area_id)
     return area

@@ -1,32 +1,99 @@
-"""The HTTP API under /api/v1/ (OpenAPI 3.1 at /api/v1/openapi.json, docs at /api/v1/docs)."""
+"""The HTTP API under /api/v1/ (OpenAPI 3.1 at /api/v1/openapi.json, docs at /api/v1/docs).
+
+Callers authenticate with a personal API token (``Authorization: Bearer smt_…``, made on the
+"API tokens" page) or, from the browser, with their session.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.security import django_auth
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as SchemaValidationError
 
 from samtrygg.areas.api import router as areas_router
+from samtrygg.incidents.api import router as incidents_router
+from samtrygg.incidents.cases import ConflictError
 from samtrygg.tenancy.api import router as tenancy_router
+
+from .api_auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
     title="Samtrygg API",
     version="1",
     urls_namespace="api",
-    auth=django_auth,
-    description="Samtrygg's API. Every route is scoped to what the caller may see: "
-    "objects outside that scope answer 404.",
+    auth=[TokenAuth(), SessionAuth()],
+    description="Samtrygg's API. Authenticate with a personal API token "
+    "(`Authorization: Bearer smt_…`). Every route is scoped to what the caller may see: objects "
+    "outside that scope answer 404. Errors have a Swedish `detail` and, for invalid input, "
+    "`errors` per field.",
 )
 api.add_router("", tenancy_router)
 api.add_router("", areas_router)
+api.add_router("", incidents_router)
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": "Not found"}, status=404)
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": "Forbidden"}, status=403)
+    return api.create_response(request, {"detail": _("Your role does not allow this.")}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("Log in, or send a valid API token.")}, status=401
+    )
+
+
+def _schema_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind.startswith(("int_", "float_", "decimal_")):
+        return _("Give a number.")
+    if kind.startswith(("datetime_", "date_")):
+        return _("Give a date and time in ISO 8601, e.g. 2026-11-23T21:30:00+01:00.")
+    if kind.startswith("bool_"):
+        return _("Give true or false.")
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return _("The value is out of range.")
+    if kind.startswith("string_"):
+        return _("The text is too long or has the wrong form.")
+    return _("The value is not valid.")
+
+
+@api.exception_handler(SchemaValidationError)
+def invalid_schema(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        errors.setdefault(".".join(location) or "__all__", []).append(_schema_message(error))
+    return api.create_response(
+        request, {"detail": _("The request has invalid values."), "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def invalid_input(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    """A service's ValidationError as 422 with the Swedish messages per field."""
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    else:
+        errors = {"__all__": [str(m) for m in exc.messages]}
+    first = next(iter(errors.values()))[0]
+    return api.create_response(request, {"detail": first, "errors": errors}, status=422)
+
+
+@api.exception_handler(ConflictError)
+def conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.messages[0]}, status=409)

@@ -141,3 +141,7 @@ class AssignForm(forms.Form):
 class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
     internal = forms.BooleanField(label=_("Only for my organisation"), required=False)
+
+
+class SaveFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name of the filter"), max_length=100)

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from samtrygg.tenancy.policy import Access, scope_for
 from samtrygg.tenancy.roles import Role
 
-from .models import Category, Incident, Visibility
+from .models import Category, Incident, SavedFilter, Status, Visibility, WeeklyReport
 
 
 @scope_for(Category)
@@ -49,3 +49,46 @@ def incidents(access: Access) -> QuerySet[Incident]:
             "category", "area", "reporting_organisation", "handling_organisation"
         )
     )
+
+
+# The case queues. "new" is the coordinators' triage queue; "handling" the handler's.
+QUEUES = ("new", "handling", "mine", "all")
+CLOSED_STATUSES = (Status.CLOSED, Status.DUPLICATE, Status.REJECTED)
+
+
+def default_queue(access: Access) -> str:
+    return "new" if access.role is not None and access.role >= Role.COORDINATOR else "mine"
+
+
+def queue(access: Access, name: str) -> QuerySet[Incident]:
+    rows = incidents(access)
+    if name == "new":
+        return rows.filter(status__in=[Status.NEW, Status.TRIAGED])
+    if name == "handling":
+        return rows.filter(handling_organisation_id__in=access.organisation_ids).exclude(
+            status__in=CLOSED_STATUSES
+        )
+    if name == "mine":
+        return rows.filter(reporting_organisation_id__in=access.organisation_ids)
+    return rows
+
+
+@scope_for(WeeklyReport)
+def scope_weekly_reports(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    in_municipality = queryset.filter(municipality=access.municipality)
+    if access.role is not None and access.role >= Role.COORDINATOR:
+        return in_municipality
+    return in_municipality.filter(organisation_id__in=access.organisation_ids)
+
+
+def weekly_reports(access: Access) -> QuerySet[WeeklyReport]:
+    return access.scope(WeeklyReport.objects.all())
+
+
+@scope_for(SavedFilter)
+def scope_saved_filters(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(municipality=access.municipality, user=access.user)
+
+
+def saved_filters(access: Access) -> QuerySet[SavedFilter]:
+    return access.scope(SavedFilter.objects.all())

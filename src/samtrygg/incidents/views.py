@@ -6,25 +6,30 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samtrygg.areas.queries import areas as area_queries
 from samtrygg.audit.models import AuditEvent
+from samtrygg.exchange import exports
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission, Role
 
-from . import cases, duplicates, queries
+from . import bulk, cases, duplicates, queries
+from .filters import QUEUE_LABELS, IncidentFilterForm
 from .forms import (
     ASSESSMENT_CHOICES,
     AssignForm,
     CommentForm,
     IncidentFormSet,
+    SaveFilterForm,
     StatusForm,
     WeekForm,
 )
@@ -134,44 +139,87 @@ def weekly_report(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
-QUEUES = {
-    "new": (_("New and unrouted"), Q(status__in=[Status.NEW, Status.TRIAGED])),
-    "handling": (_("Assigned to my organisation"), None),
-    "mine": (_("Reported by my organisation"), None),
-    "all": (_("All cases"), Q()),
-}
+def _page(rows: QuerySet[Incident], before: str | None) -> tuple[list[Incident], int | None]:
+    """One page, newest first, by keyset (``before`` = the last id of the previous page): no
+    COUNT and no OFFSET, so the page costs the same on the first and the thousandth page."""
+    if before and before.isdigit():
+        rows = rows.filter(pk__lt=int(before))
+    page = list(rows.order_by("-pk")[: PAGE_SIZE + 1])
+    return page[:PAGE_SIZE], (page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None)
+
+
+def _bulk(request: HttpRequest, access: Access) -> None:
+    organisation = None
+    if request.POST.get("organisation", "").isdigit():
+        organisation = (
+            access.scope(Organisation.objects.filter(is_active=True))
+            .filter(pk=int(request.POST["organisation"]))
+            .first()
+        )
+    ids = [int(i) for i in request.POST.getlist("incident") if i.isdigit()]
+    if not ids:
+        messages.error(request, _("Choose at least one case."))
+        return
+    result = bulk.bulk_apply(access, ids, request.POST.get("bulk_action", ""), organisation)
+    if result.changed:
+        n = len(result.changed)
+        messages.success(
+            request,
+            ngettext("%(n)d case was changed.", "%(n)d cases were changed.", n) % {"n": n},
+        )
+    for incident, reason in result.skipped:
+        messages.warning(request, f"{incident.reference}: {reason}")
 
 
 @municipality_view(Permission.REPORT_INCIDENTS)
 def incident_list(request: HttpRequest, access: Access) -> HttpResponse:
-    default = "new" if access.role is not None and access.role >= Role.COORDINATOR else "mine"
-    queue = request.GET.get("queue", default)
-    if queue not in QUEUES:
-        queue = default
-    rows = queries.incidents(access)
-    if queue == "handling":
-        rows = rows.filter(handling_organisation_id__in=access.organisation_ids).exclude(
-            status__in=[Status.CLOSED, Status.DUPLICATE, Status.REJECTED]
-        )
-    elif queue == "mine":
-        rows = rows.filter(reporting_organisation_id__in=access.organisation_ids)
-    else:
-        rows = rows.filter(QUEUES[queue][1])
-    status = request.GET.get("status")
-    if status in Status.values:
-        rows = rows.filter(status=status)
-    page = Paginator(rows.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    filters = IncidentFilterForm(access, request.GET or None)
+    coordinating = access.role is not None and access.role >= Role.COORDINATOR
+    save_form = SaveFilterForm(request.POST if request.POST.get("action") == "save" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "bulk" and coordinating:
+            _bulk(request, access)
+            return redirect(request.get_full_path())
+        if action == "save" and save_form.is_valid():
+            try:
+                bulk.save_filter(access, save_form.cleaned_data["name"], filters.query_string())
+            except ValidationError as error:
+                save_form.add_error(None, error)
+            else:
+                messages.success(request, _("The filter was saved."))
+                return redirect(request.get_full_path())
+        elif action == "delete_filter":
+            saved = access.get_or_404(
+                queries.saved_filters(access), pk=request.POST.get("filter", "")
+            )
+            bulk.delete_filter(access, saved)
+            messages.success(request, _("The filter was removed."))
+            return redirect(request.get_full_path())
+    page, next_before = _page(filters.rows(), request.GET.get("before"))
+    query = filters.query_string()
     return render(
         request,
         "incidents/incident_list.html",
         {
             "page": page,
-            "queue": queue,
-            "queues": [(key, label) for key, (label, _q) in QUEUES.items()],
-            "statuses": Status.choices,
-            "status": status,
+            "next_before": next_before,
+            "first_page": bool(request.GET.get("before")),
+            "filters": filters,
+            "queue": filters.queue_name(),
+            "queues": list(QUEUE_LABELS.items()),
+            "query": query,
+            "query_without_queue": "&".join(
+                p for p in query.split("&") if p and not p.startswith("queue=")
+            ),
+            "saved_filters": list(queries.saved_filters(access)),
+            "save_form": save_form,
+            "coordinating": coordinating,
+            "organisations": list(
+                access.scope(Organisation.objects.filter(is_active=True)).order_by("name")
+            )
+            if coordinating
+            else [],
         },
     )
 
@@ -278,3 +326,24 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
             "duplicates": list(queries.incidents(access).filter(duplicate_of=incident)),
         },
     )
+
+
+@municipality_view(Permission.REPORT_INCIDENTS)
+def incident_export(request: HttpRequest, access: Access, fmt: str) -> HttpResponse:
+    """The filtered case list as CSV, XLSX or GeoJSON; every export is logged."""
+    filters = IncidentFilterForm(access, request.GET or None)
+    rows = filters.rows()
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"handelser-{access.municipality.slug}-{stamp}.{fmt}"
+    with transaction.atomic():
+        exports.log_export(access, fmt, rows.count(), filters.query_string())
+    response: HttpResponse
+    if fmt == "xlsx":
+        response = HttpResponse(exports.xlsx_bytes(rows), content_type=exports.FORMATS[fmt])
+    else:
+        chunks = exports.csv_lines(rows) if fmt == "csv" else exports.geojson_chunks(rows)
+        response = StreamingHttpResponse(
+            chunks, content_type=f"{exports.FORMATS[fmt]}; charset=utf-8"
+        )  # type: ignore[assignment]
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -81,3 +81,24 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What will use the token, e.g. “Import from the guard company's system”."),
+    )
+    days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[
+            (30, _("30 days")),
+            (90, _("90 days")),
+            (365, _("one year")),
+            ("", _("until revoked")),
+        ],
+        initial=90,
+    )

@@ -5,15 +5,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import queries, services
-from .forms import AcceptInvitationForm, InvitationForm, OrganisationForm, RoleForm
-from .models import Invitation, Membership, Organisation
+from . import queries, services, tokens
+from .forms import (
+    AcceptInvitationForm,
+    ApiTokenForm,
+    InvitationForm,
+    OrganisationForm,
+    RoleForm,
+)
+from .models import ApiToken, Invitation, Membership, Organisation
 from .policy import Access, municipality_view
 from .roles import Permission
 
@@ -140,3 +147,33 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "tenancy/invitation_accept.html", {"invitation": invitation, "form": form}
     )
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens: make one (the secret is shown once), see and revoke them."""
+    form = ApiTokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, secret = tokens.create_token(
+                request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = ApiTokenForm()
+    return render(
+        request,
+        "tenancy/api_tokens.html",
+        {"tokens": tokens.tokens_of(request.user), "form": form, "secret": secret},
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)  # others' tokens: 404
+    tokens.revoke_token(request.user, token)
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("api_tokens")

@@ -1,0 +1,48 @@
+"""Who is calling the API: a personal token (``Authorization: Bearer smt_…``) or the browser
+session. For routes under ``/k/{municipality}/`` the caller's membership is checked here, before
+the request body is read, so a non-member gets 404 whatever they send (DESIGN.md rule 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+
+from samtrygg.tenancy.policy import Access, access_for
+from samtrygg.tenancy.tokens import user_for_token
+
+
+def _gate(request: HttpRequest, user: Any) -> Any:
+    if user is None:
+        return None
+    request.user = user
+    match = request.resolver_match
+    slug = match.kwargs.get("municipality") if match is not None else None
+    if slug is not None:
+        request.access = access_for(user, slug)  # type: ignore[attr-defined]  # 404 for outsiders
+    return user
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return _gate(request, user_for_token(token))
+
+
+class SessionAuth(APIKeyCookie):
+    """The logged-in browser session (with Django's CSRF check on writes)."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user if request.user.is_authenticated else None
+        return _gate(request, user)
+
+
+def api_access(request: HttpRequest, municipality: str) -> Access:
+    """The Access the authentication step worked out for this municipality."""
+    access: Access | None = getattr(request, "access", None)
+    if access is None or access.municipality.slug != municipality:
+        access = access_for(request.user, municipality)
+    return access

@@ -1,0 +1,155 @@
+"""Exporting incidents as CSV (";" and UTF-8 with BOM, for Swedish Excel), XLSX and GeoJSON.
+
+The columns are those the import reads (exchange/incident_import.py), so an export can be
+imported elsewhere. Exports are complete and faithful (offentlighetsprincipen): every row the
+user may see under the chosen filters. Text cells that a spreadsheet would run as a formula are
+prefixed with an apostrophe. Every export is logged with its filters and row count.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.incidents.models import Incident
+from samtrygg.tenancy.policy import Access
+
+COLUMNS = (
+    "reference",
+    "external_id",
+    "category",
+    "category_label",
+    "status",
+    "occurred_at",
+    "occurred_from",
+    "occurred_to",
+    "lat",
+    "lon",
+    "x",
+    "y",
+    "precision",
+    "area",
+    "place_name",
+    "description",
+    "severity",
+    "place_type",
+    "reported_to_police",
+    "estimated_cost",
+    "organisation",
+    "handled_by",
+    "source",
+    "duplicate_of",
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+CHUNK = 2000
+
+
+def _time(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _safe(text: str) -> str:
+    """Text a spreadsheet would take for a formula gets a leading apostrophe (OWASP)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _row(incident: Incident) -> list[Any]:
+    police = incident.reported_to_police
+    return [
+        incident.reference,
+        _safe(incident.external_id),
+        incident.category.code,
+        incident.category.label,
+        incident.status,
+        _time(incident.occurred_at),
+        _time(incident.occurred_from),
+        _time(incident.occurred_to),
+        incident.lat,
+        incident.lon,
+        round(incident.x, 1) if incident.x is not None else None,
+        round(incident.y, 1) if incident.y is not None else None,
+        incident.precision,
+        incident.area.name if incident.area else "",
+        _safe(incident.place_name),
+        _safe(incident.description),
+        incident.severity,
+        incident.place_type,
+        "" if police is None else ("ja" if police else "nej"),
+        int(incident.estimated_cost) if incident.estimated_cost is not None else None,
+        incident.reporting_organisation.name,
+        incident.handling_organisation.name if incident.handling_organisation else "",
+        incident.source,
+        incident.duplicate_of.reference if incident.duplicate_of else "",
+    ]
+
+
+def _incidents(rows: QuerySet[Incident]) -> Iterator[Incident]:
+    return rows.select_related(
+        "category", "area", "reporting_organisation", "handling_organisation", "duplicate_of"
+    ).iterator(chunk_size=CHUNK)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: QuerySet[Incident]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=";")
+    yield "\ufeff" + writer.writerow(COLUMNS)
+    for incident in _incidents(rows):
+        yield writer.writerow(["" if v is None else v for v in _row(incident)])
+
+
+def xlsx_bytes(rows: QuerySet[Incident]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Händelser")
+    sheet.append(list(COLUMNS))
+    for incident in _incidents(rows):
+        sheet.append(_row(incident))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def geojson_chunks(rows: QuerySet[Incident]) -> Iterator[str]:
+    """Incidents with a point as Features; the rest with a null geometry (still counted)."""
+    yield '{"type":"FeatureCollection","features":['
+    first = True
+    for incident in _incidents(rows):
+        values = dict(zip(COLUMNS, _row(incident), strict=True))
+        geometry = (
+            {"type": "Point", "coordinates": [incident.lon, incident.lat]}
+            if incident.lat is not None and incident.precision in ("exact", "approximate")
+            else None
+        )
+        feature = {"type": "Feature", "geometry": geometry, "properties": values}
+        yield ("" if first else ",") + json.dumps(feature, ensure_ascii=False, default=str)
+        first = False
+    yield "]}"
+
+
+def log_export(access: Access, kind: str, count: int, filters: str) -> None:
+    record(
+        AuditAction.EXPORT,
+        actor=access.user,
+        municipality=access.municipality,
+        object_repr=f"incidents.{kind}",
+        changes={"format": kind, "rows": count, "filters": filters},
+    )

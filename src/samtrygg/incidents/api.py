@@ -1,0 +1,423 @@
+"""Incidents, cases, categories and weekly reports over HTTP. The handlers only translate between
+JSON and the same services the web pages use (DESIGN.md rule 2)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja import Status as Reply
+
+from samtrygg.areas.models import Area
+from samtrygg.core.api_auth import api_access
+from samtrygg.tenancy.api import ErrorOut, InvalidOut
+from samtrygg.tenancy.models import Organisation, User
+from samtrygg.tenancy.policy import Access
+from samtrygg.tenancy.roles import Permission
+
+from . import cases, queries
+from .models import Incident, Precision, Source, Status
+from .services import IncidentInput, create_incident
+from .weekly import Assessment, WeeklyReportInput, submit_weekly_report
+
+router = Router(tags=["incidents"])
+
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 409: ErrorOut, 422: InvalidOut}
+MAX_PAGE = 200
+
+
+class CategoryOut(Schema):
+    code: str
+    label_sv: str
+    label_en: str
+    is_active: bool
+    visibility: str
+    asks_cost: bool
+    asks_police_report: bool
+
+
+class IncidentOut(Schema):
+    id: int
+    reference: str
+    category: str = Field(..., alias="category.code")
+    status: str
+    occurred_at: datetime | None
+    occurred_from: datetime | None
+    occurred_to: datetime | None
+    lat: float | None
+    lon: float | None
+    x: float | None = Field(None, description="SWEREF 99 TM easting")
+    y: float | None = Field(None, description="SWEREF 99 TM northing")
+    precision: str
+    area_id: int | None
+    place_name: str
+    description: str
+    severity: int
+    place_type: str
+    reported_to_police: bool | None
+    estimated_cost: Decimal | None
+    reporting_organisation_id: int
+    handling_organisation_id: int | None
+    due_date: date | None
+    source: str
+    external_id: str
+    duplicate_of_id: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncidentPage(Schema):
+    items: list[IncidentOut]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class IncidentFilters(Schema):
+    queue: str = Field("all", description="new, handling, mine or all")
+    status: Status | None = None
+    category: str | None = Field(None, description="category code")
+    area: int | None = Field(None, description="area id")
+    occurred_since: datetime | None = None
+    occurred_until: datetime | None = None
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+
+
+class IncidentIn(Schema):
+    category: str = Field(..., description="category code, e.g. klotter")
+    reporting_organisation_id: int | None = Field(
+        None, description="defaults to the caller's (first) organisation"
+    )
+    occurred_at: datetime | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    area_id: int | None = Field(None, description="the area, when there is no point")
+    precision: Precision | None = None
+    place_name: str = Field("", max_length=200)
+    description: str = ""
+    severity: int = Field(1, ge=1, le=3)
+    place_type: str = "public"
+    reported_to_police: bool | None = None
+    estimated_cost: Decimal | None = Field(None, ge=0)
+    external_id: str = Field("", max_length=100)
+    confirm_flagged: bool = Field(
+        False, description="the writer checked the flagged details and they are not about a person"
+    )
+
+
+class TransitionIn(Schema):
+    to: Status
+    comment: str = ""
+    version: int | None = Field(None, description="the version you read: guards against overwrites")
+
+
+class AssignIn(Schema):
+    organisation_id: int
+    assignee_email: str | None = None
+    due_date: date | None = None
+    version: int | None = None
+
+
+class CommentIn(Schema):
+    text: str
+    internal: bool = False
+
+
+class CommentOut(Schema):
+    id: int
+    text: str
+    internal: bool
+    organisation_id: int
+    created_at: datetime
+
+
+class MergeIn(Schema):
+    duplicates: list[int] = Field(..., min_length=1)
+
+
+class AssessmentIn(Schema):
+    area_id: int
+    level: str = Field(..., description="green, yellow or red")
+    comment: str = ""
+
+
+class WeeklyReportIn(Schema):
+    iso_year: int
+    iso_week: int = Field(..., ge=1, le=53)
+    organisation_id: int | None = None
+    incidents: list[IncidentIn] = []
+    quiet_area_ids: list[int] = []
+    assessments: list[AssessmentIn] = []
+
+
+class WeeklyReportOut(Schema):
+    id: int
+    iso_year: int
+    iso_week: int
+    organisation_id: int
+    incident_count: int
+    quiet_area_ids: list[int]
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (ValueError, binascii.Error):
+        raise ValidationError({"cursor": _("The cursor is not valid.")}) from None
+
+
+def _organisation(access: Access, organisation_id: int | None) -> Organisation:
+    if organisation_id is None:
+        return access.organisations[0]
+    for organisation in access.organisations:
+        if organisation.pk == organisation_id:
+            return organisation
+    raise ValidationError(
+        {"reporting_organisation_id": _("You can only report for your own organisation.")}
+    )
+
+
+def _incident_input(access: Access, data: IncidentIn, organisation: Organisation) -> IncidentInput:
+    category = queries.categories(access, active_only=False).filter(code=data.category).first()
+    if category is None:
+        raise ValidationError({"category": _("Choose a category from the list.")})
+    area = None
+    if data.area_id is not None:
+        area = access.scope(Area.objects.all()).filter(pk=data.area_id).first()
+        if area is None:
+            raise ValidationError({"area_id": _("Choose areas of your own municipality.")})
+    has_point = data.lat is not None or data.lon is not None
+    precision = data.precision or (Precision.EXACT if has_point or area is None else Precision.AREA)
+    return IncidentInput(
+        category=category,
+        reporting_organisation=organisation,
+        occurred_at=data.occurred_at,
+        occurred_from=data.occurred_from,
+        occurred_to=data.occurred_to,
+        lat=data.lat,
+        lon=data.lon,
+        precision=precision,
+        place_name=data.place_name or (area.name if area and not has_point else ""),
+        description=data.description,
+        severity=data.severity,
+        place_type=data.place_type,
+        reported_to_police=data.reported_to_police,
+        estimated_cost=data.estimated_cost,
+        source=Source.API,
+        external_id=data.external_id,
+        area=None if has_point else area,
+        confirm_flagged=data.confirm_flagged,
+    )
+
+
+def _case(access: Access, incident_id: int) -> Incident:
+    incident: Incident = access.get_or_404(queries.incidents(access), pk=incident_id)
+    return incident
+
+
+@router.get("/k/{municipality}/categories", response={200: list[CategoryOut], **READ_ERRORS})
+def list_categories(request: HttpRequest, municipality: str) -> Any:
+    """The municipality's checklist, in its order (inactive categories included, flagged)."""
+    access = api_access(request, municipality)
+    return list(queries.categories(access, active_only=False))
+
+
+@router.get(
+    "/k/{municipality}/incidents", response={200: IncidentPage, **READ_ERRORS, 422: InvalidOut}
+)
+def list_incidents(request: HttpRequest, municipality: str, filters: Query[IncidentFilters]) -> Any:
+    """Incidents the caller may see, newest first, a page at a time (cursor pagination:
+    pages stay stable while new reports arrive)."""
+    access = api_access(request, municipality)
+    access.require(Permission.REPORT_INCIDENTS)
+    if filters.queue not in queries.QUEUES:
+        raise ValidationError({"queue": _("Choose new, handling, mine or all.")})
+    rows = queries.queue(access, filters.queue)
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.category:
+        rows = rows.filter(category__code=filters.category)
+    if filters.area is not None:
+        rows = rows.filter(area_id=filters.area)
+    if filters.occurred_since:
+        rows = rows.filter(occurred_at__gte=filters.occurred_since)
+    if filters.occurred_until:
+        rows = rows.filter(occurred_at__lt=filters.occurred_until)
+    if filters.cursor:
+        rows = rows.filter(pk__lt=_decode_cursor(filters.cursor))
+    page = list(rows.order_by("-pk")[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return {"items": page, "next_cursor": _encode_cursor(page[-1].pk) if more else None}
+
+
+@router.post("/k/{municipality}/incidents", response={201: IncidentOut, **WRITE_ERRORS})
+def create(request: HttpRequest, municipality: str, payload: IncidentIn) -> Any:
+    """Report one incident. Free text is screened: a personal identity number is refused;
+    other personal details are refused until ``confirm_flagged`` is true."""
+    access = api_access(request, municipality)
+    organisation = _organisation(access, payload.reporting_organisation_id)
+    incident = create_incident(access, _incident_input(access, payload, organisation))
+    return Reply(201, _case(access, incident.pk))
+
+
+@router.get("/k/{municipality}/incidents/{incident_id}", response={200: IncidentOut, **READ_ERRORS})
+def get_incident(request: HttpRequest, municipality: str, incident_id: int) -> Any:
+    access = api_access(request, municipality)
+    access.require(Permission.REPORT_INCIDENTS)
+    return _case(access, incident_id)
+
+
+@router.post(
+    "/k/{municipality}/incidents/{incident_id}/transition",
+    response={200: IncidentOut, **WRITE_ERRORS},
+)
+def transition(
+    request: HttpRequest, municipality: str, incident_id: int, payload: TransitionIn
+) -> Any:
+    """Move the case to another status (the transition table decides who may)."""
+    access = api_access(request, municipality)
+    case = _case(access, incident_id)
+    cases.transition(
+        access, case, payload.to, comment=payload.comment, expected_version=payload.version
+    )
+    return _case(access, incident_id)
+
+
+@router.post(
+    "/k/{municipality}/incidents/{incident_id}/assign", response={200: IncidentOut, **WRITE_ERRORS}
+)
+def assign(request: HttpRequest, municipality: str, incident_id: int, payload: AssignIn) -> Any:
+    access = api_access(request, municipality)
+    case = _case(access, incident_id)
+    organisation = access.get_or_404(Organisation.objects.all(), pk=payload.organisation_id)
+    assignee = None
+    if payload.assignee_email:
+        assignee = User.objects.filter(email__iexact=payload.assignee_email).first()
+        if assignee is None:
+            raise ValidationError(
+                {
+                    "assignee_email": _("The person is not a member of %(org)s.")
+                    % {"org": organisation.name}
+                }
+            )
+    cases.assign(
+        access,
+        case,
+        organisation,
+        assignee=assignee,
+        due_date=payload.due_date,
+        expected_version=payload.version,
+    )
+    return _case(access, incident_id)
+
+
+@router.post(
+    "/k/{municipality}/incidents/{incident_id}/comments",
+    response={201: CommentOut, **WRITE_ERRORS},
+)
+def comment(request: HttpRequest, municipality: str, incident_id: int, payload: CommentIn) -> Any:
+    access = api_access(request, municipality)
+    case = _case(access, incident_id)
+    return Reply(201, cases.add_comment(access, case, payload.text, internal=payload.internal))
+
+
+@router.get(
+    "/k/{municipality}/incidents/{incident_id}/comments",
+    response={200: list[CommentOut], **READ_ERRORS},
+)
+def list_comments(request: HttpRequest, municipality: str, incident_id: int) -> Any:
+    access = api_access(request, municipality)
+    access.require(Permission.REPORT_INCIDENTS)
+    return cases.visible_comments(access, _case(access, incident_id))
+
+
+@router.post(
+    "/k/{municipality}/incidents/{incident_id}/merge", response={200: IncidentOut, **WRITE_ERRORS}
+)
+def merge(request: HttpRequest, municipality: str, incident_id: int, payload: MergeIn) -> Any:
+    """Link reports of the same event to this case; nothing is deleted."""
+    access = api_access(request, municipality)
+    case = _case(access, incident_id)
+    others = list(queries.incidents(access).filter(pk__in=payload.duplicates))
+    if len(others) != len(set(payload.duplicates)):
+        raise Http404
+    cases.merge(access, case, others)
+    return _case(access, incident_id)
+
+
+def _weekly_out(report: Any, incident_count: int) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "iso_year": report.iso_year,
+        "iso_week": report.iso_week,
+        "organisation_id": report.organisation_id,
+        "incident_count": incident_count,
+        "quiet_area_ids": sorted(a.pk for a in report.quiet_areas.all()),
+    }
+
+
+@router.post("/k/{municipality}/weekly-reports", response={201: WeeklyReportOut, **WRITE_ERRORS})
+def create_weekly_report(request: HttpRequest, municipality: str, payload: WeeklyReportIn) -> Any:
+    """Send the week's report: incidents, areas with nothing to report, assessments."""
+    access = api_access(request, municipality)
+    organisation = _organisation(access, payload.organisation_id)
+    areas = {a.pk: a for a in access.scope(Area.objects.all())}
+
+    def area(pk: int) -> Area:
+        if pk not in areas:
+            raise ValidationError({"areas": _("Choose areas of your own municipality.")})
+        return areas[pk]
+
+    report = submit_weekly_report(
+        access,
+        WeeklyReportInput(
+            organisation,
+            payload.iso_year,
+            payload.iso_week,
+            [_incident_input(access, i, organisation) for i in payload.incidents],
+            [area(pk) for pk in payload.quiet_area_ids],
+            [Assessment(area(a.area_id), a.level, a.comment) for a in payload.assessments],
+        ),
+    )
+    return Reply(201, _weekly_out(report, report.incidents.count()))
+
+
+@router.get(
+    "/k/{municipality}/weekly-reports", response={200: list[WeeklyReportOut], **READ_ERRORS}
+)
+def list_weekly_reports(
+    request: HttpRequest,
+    municipality: str,
+    iso_year: int | None = None,
+    iso_week: int | None = None,
+) -> Any:
+    """Weekly reports: the caller's organisations' own, or all of them for coordinators."""
+    access = api_access(request, municipality)
+    access.require(Permission.REPORT_INCIDENTS)
+    rows = queries.weekly_reports(access).prefetch_related("quiet_areas")
+    if iso_year is not None:
+        rows = rows.filter(iso_year=iso_year)
+    if iso_week is not None:
+        rows = rows.filter(iso_week=iso_week)
+    return [
+        _weekly_out(r, r.incident_count)
+        for r in rows.annotate(incident_count=Count("incidents"))[:500]
+    ]
