@@ -53,6 +53,15 @@ class World:
     def membership(self, user: User) -> Membership:
         return Membership.objects.get(user=user)
 
+    def photo(self) -> Any:
+        """A photo on the incident of municipality A."""
+        from samtrygg.incidents.services import add_photos
+
+        incident = self.incident()
+        if not incident.photos.exists():
+            add_photos(self.access(self.bob), incident, [("a.jpg", jpeg_with_gps(300, 200))])
+        return incident.photos.first()
+
     def incident(self) -> Any:
         """An incident of municipality A reported by bob's organisation (made on first use)."""
         from datetime import timedelta
@@ -78,6 +87,22 @@ class World:
                 description="Klotter på busskuren.",
             ),
         )
+
+
+def jpeg_with_gps(width: int = 2400, height: int = 1200, orientation: int = 1) -> bytes:
+    """A JPEG photo carrying EXIF with a GPS position, a camera model and an orientation."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), (200, 40, 40))
+    exif = Image.Exif()
+    exif[0x0110] = "Telefon X"  # Model
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (56.0, 40.0, 26.0), 3: "E", 4: (12.0, 51.0, 25.0)}  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
 
 
 @pytest.fixture
@@ -114,3 +139,9 @@ def world(db: Any) -> World:
     return World(
         a, b, a_org, a_other_org, b_org, alice, bob, carol, dave, charlie, area, invitation
     )
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    # Uploaded photos go to a fresh folder per test, never into the project's var/.
+    settings.MEDIA_ROOT = tmp_path / "media"

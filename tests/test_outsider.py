@@ -56,6 +56,7 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "invitation_id": lambda w: w.invitation.pk,
     "area_id": lambda w: w.area.pk,
     "incident_id": lambda w: w.incident().pk,
+    "photo_id": lambda w: w.photo().pk,
 }
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")

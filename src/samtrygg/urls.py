@@ -43,6 +43,11 @@ municipality_patterns = [
         for fmt in ("csv", "xlsx", "geojson")
     ),
     path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident_detail"),
+    path(
+        "incidents/<int:incident_id>/photos/<int:photo_id>/",
+        incident_views.incident_photo,
+        name="incident_photo",
+    ),
 ]
 
 urlpatterns = [

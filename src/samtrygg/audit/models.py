@@ -32,6 +32,7 @@ class AuditAction(models.TextChoices):
     CASE_ASSIGNED = "case.assigned", _("Case assigned")
     CASE_COMMENTED = "case.commented", _("Comment on a case")
     CASE_MERGED = "case.merged", _("Duplicate merged")
+    PHOTO_ADDED = "case.photo_added", _("Photo added")
     WEEKLY_REPORT_SUBMITTED = "weekly_report.submitted", _("Weekly report submitted")
     INCIDENTS_IMPORTED = "incidents.imported", _("Incidents imported")
     POLICE_EVENTS_IMPORTED = "police_events.imported", _("Police events imported")

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja import Status as Reply
 
 from samtrygg.areas.models import Area
@@ -25,7 +25,8 @@ from samtrygg.tenancy.roles import Permission
 
 from . import cases, queries
 from .models import Incident, Precision, Source, Status
-from .services import IncidentInput, create_incident
+from .photos import check_upload_size
+from .services import IncidentInput, add_photos, create_incident
 from .weekly import Assessment, WeeklyReportInput, submit_weekly_report
 
 router = Router(tags=["incidents"])
@@ -361,6 +362,28 @@ def merge(request: HttpRequest, municipality: str, incident_id: int, payload: Me
         raise Http404
     cases.merge(access, case, others)
     return _case(access, incident_id)
+
+
+class PhotoOut(Schema):
+    id: int
+    width: int
+    height: int
+
+
+@router.post(
+    "/k/{municipality}/incidents/{incident_id}/photos",
+    response={201: list[PhotoOut], **WRITE_ERRORS},
+)
+def add_photo(
+    request: HttpRequest, municipality: str, incident_id: int, photo: File[UploadedFile]
+) -> Any:
+    """Add a photo of the place (multipart field ``photo``). JPEG, PNG or WebP; metadata such as
+    GPS position is removed and the photo is shrunk before it is stored."""
+    access = api_access(request, municipality)
+    case = _case(access, incident_id)
+    check_upload_size(photo.name or "", photo.size)
+    add_photos(access, case, [(photo.name or "", photo.read())])
+    return Reply(201, list(case.photos.all()))
 
 
 def _weekly_out(report: Any, incident_count: int) -> dict[str, Any]:

@@ -12,6 +12,13 @@ from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
 
 from .models import AssessmentLevel, Category, PlaceType, Status
+from .photos import check_upload_size
+
+
+def _photo_size_checked(upload: Any) -> Any:
+    if upload is not None:
+        check_upload_size(upload.name, upload.size)
+    return upload
 
 
 class IncidentForm(forms.Form):
@@ -57,9 +64,18 @@ class IncidentForm(forms.Form):
     estimated_cost = forms.DecimalField(
         label=_("Estimated cost (SEK)"), required=False, min_value=0, decimal_places=0
     )
+    photo = forms.FileField(
+        label=_("Photo of the place (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("No faces or number plates. Location data in the file is removed."),
+    )
     confirm_flagged = forms.BooleanField(
         label=_("I have checked: the text is not about a person"), required=False
     )
+
+    def clean_photo(self) -> Any:
+        return _photo_size_checked(self.cleaned_data.get("photo"))
 
     def __init__(self, access: Access, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,3 +161,14 @@ class CommentForm(forms.Form):
 
 class SaveFilterForm(forms.Form):
     name = forms.CharField(label=_("Name of the filter"), max_length=100)
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo of the place"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("No faces or number plates. Location data in the file is removed."),
+    )
+
+    def clean_photo(self) -> Any:
+        return _photo_size_checked(self.cleaned_data.get("photo"))

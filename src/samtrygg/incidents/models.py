@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -373,3 +375,26 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def _photo_path(photo: IncidentPhoto, filename: str) -> str:
+    return f"photos/{photo.incident.municipality_id}/{uuid.uuid4().hex}.jpg"
+
+
+class IncidentPhoto(models.Model):
+    """A photo of the place, stored without metadata; served only through the access policy."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=_photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident}: {self.pk}"

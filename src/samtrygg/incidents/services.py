@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import shapely
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +26,8 @@ from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
 
 from . import pii
-from .models import Category, Incident, Precision, ReferenceCounter, Source
+from .models import Category, Incident, IncidentPhoto, Precision, ReferenceCounter, Source
+from .photos import MAX_PHOTOS_PER_INCIDENT, CleanPhoto, clean_photo
 
 FREE_TEXT_FIELDS = ("description", "place_name")
 FUTURE_TOLERANCE = timedelta(hours=1)
@@ -50,6 +53,8 @@ class IncidentInput:
     external_id: str = ""
     area: Area | None = None  # when there is no point: the area the reporter chose
     confirm_flagged: bool = False  # the writer saw the flagged details and confirmed
+    # (file name, raw bytes) of photos of the place; cleaned before anything is stored
+    photos: list[tuple[str, bytes]] = dataclass_field(default_factory=list)
 
 
 PII_MESSAGES = {
@@ -150,6 +155,7 @@ def create_incident(access: Access, data: IncidentInput) -> Incident:
             )
         else:
             area_id = assign_areas(access.municipality.pk, [x], [y])[0]
+    photos = _clean_photos(data.photos, errors)
     if errors:
         raise ValidationError(errors)
     occurred = data.occurred_at or data.occurred_from or timezone.now()  # validated above
@@ -186,4 +192,60 @@ def create_incident(access: Access, data: IncidentInput) -> Incident:
             obj=incident,
             changes={"category": data.category.code, "source": data.source},
         )
+        _store_photos(access, incident, photos)
     return incident
+
+
+def _clean_photos(
+    photos: list[tuple[str, bytes]], errors: dict[str, list[ValidationError]]
+) -> list[CleanPhoto]:
+    if len(photos) > MAX_PHOTOS_PER_INCIDENT:
+        errors.setdefault("photos", []).append(
+            ValidationError(
+                _("At most %(n)d photos per incident.") % {"n": MAX_PHOTOS_PER_INCIDENT}
+            )
+        )
+        return []
+    cleaned = []
+    for name, raw in photos:
+        try:
+            cleaned.append(clean_photo(raw, name))
+        except ValidationError as error:
+            errors.setdefault("photos", []).append(error)
+    return cleaned
+
+
+def _store_photos(access: Access, incident: Incident, photos: list[CleanPhoto]) -> None:
+    for photo in photos:
+        IncidentPhoto.objects.create(
+            incident=incident,
+            image=ContentFile(photo.content, name="photo.jpg"),
+            width=photo.width,
+            height=photo.height,
+            uploaded_by=access.user,
+        )
+
+
+def add_photos(access: Access, incident: Incident, photos: list[tuple[str, bytes]]) -> None:
+    """Add photos to a case the user can see (metadata stripped); all of them or none."""
+    access.require(Permission.REPORT_INCIDENTS)
+    case = access.get_or_404(Incident.objects.all(), pk=incident.pk)
+    errors: dict[str, list[ValidationError]] = {}
+    if case.photos.count() + len(photos) > MAX_PHOTOS_PER_INCIDENT:
+        errors["photos"] = [
+            ValidationError(
+                _("At most %(n)d photos per incident.") % {"n": MAX_PHOTOS_PER_INCIDENT}
+            )
+        ]
+    cleaned = _clean_photos(photos, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _store_photos(access, case, cleaned)
+        record(
+            AuditAction.PHOTO_ADDED,
+            actor=access.user,
+            municipality=case.municipality,
+            obj=case,
+            changes={"photos": len(cleaned)},
+        )

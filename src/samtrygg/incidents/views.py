@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,12 +30,13 @@ from .forms import (
     AssignForm,
     CommentForm,
     IncidentFormSet,
+    PhotoForm,
     SaveFilterForm,
     StatusForm,
     WeekForm,
 )
-from .models import Incident, Precision, Status
-from .services import IncidentInput
+from .models import Incident, IncidentPhoto, Precision, Status
+from .services import IncidentInput, add_photos
 from .weekly import Assessment, WeeklyReportInput, submit_weekly_report
 from .workflow import COORDINATION, allowed_moves, capacities
 
@@ -62,7 +64,13 @@ def _incident_input(
         estimated_cost=data.get("estimated_cost"),
         area=None if has_point else area,
         confirm_flagged=bool(data.get("confirm_flagged")),
+        photos=_uploaded(data.get("photo")),
     )
+
+
+def _uploaded(upload: Any) -> list[tuple[str, bytes]]:
+    """The upload's name and bytes (its size was checked by the form before reading)."""
+    return [] if upload is None else [(upload.name, upload.read())]
 
 
 def _attach_errors(error: ValidationError, formset: Any, week_form: WeekForm) -> None:
@@ -73,6 +81,8 @@ def _attach_errors(error: ValidationError, formset: Any, week_form: WeekForm) ->
             target = field if field in form.fields else None
             if field == "lat":
                 target = "area"
+            if field == "photos":
+                target = "photo"
             for problem in problems:
                 form.add_error(target, problem)
         else:
@@ -83,7 +93,9 @@ def _attach_errors(error: ValidationError, formset: Any, week_form: WeekForm) ->
 @municipality_view(Permission.REPORT_INCIDENTS)
 def weekly_report(request: HttpRequest, access: Access) -> HttpResponse:
     week_form = WeekForm(access, request.POST or None)
-    formset = IncidentFormSet(request.POST or None, access=access, prefix="incident")
+    formset = IncidentFormSet(
+        request.POST or None, request.FILES or None, access=access, prefix="incident"
+    )
     area_list = list(area_queries(access).only("name", "code", "kind"))
     if request.method == "POST" and week_form.is_valid() and formset.is_valid():
         organisation = next(
@@ -250,10 +262,17 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
         initial={"version": incident.version, "organisation": incident.handling_organisation},
     )
     comment_form = CommentForm()
+    photo_form = PhotoForm()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "status":
+            if action == "photo":
+                photo_form = PhotoForm(request.POST, request.FILES)
+                if photo_form.is_valid():
+                    add_photos(access, incident, _uploaded(photo_form.cleaned_data["photo"]))
+                    messages.success(request, _("The photo was added."))
+                    return redirect(request.path)
+            elif action == "status":
                 status_form = StatusForm(request.POST)
                 if status_form.is_valid():
                     cases.transition(
@@ -304,10 +323,14 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
         except cases.ConflictError as error:
             messages.error(request, error.messages[0])
         except ValidationError as error:
-            target = {"status": status_form, "assign": assign_form, "comment": comment_form}.get(
-                action or "", comment_form
-            )
-            target.add_error(None, error)
+            forms_by_action = {
+                "status": status_form,
+                "assign": assign_form,
+                "comment": comment_form,
+                "photo": photo_form,
+            }
+            target = forms_by_action.get(action or "", comment_form)
+            target.add_error(None, error.messages)
     return render(
         request,
         "incidents/incident_detail.html",
@@ -318,6 +341,8 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
             "status_form": status_form,
             "assign_form": assign_form,
             "comment_form": comment_form,
+            "photo_form": photo_form,
+            "photos": list(incident.photos.all()),
             "comments": cases.visible_comments(access, incident),
             "history": _history(incident),
             "candidates": list(duplicates.candidates(access, incident))
@@ -329,7 +354,7 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
 
 
 @municipality_view(Permission.REPORT_INCIDENTS)
-def incident_export(request: HttpRequest, access: Access, fmt: str) -> HttpResponse:
+def incident_export(request: HttpRequest, access: Access, fmt: str) -> HttpResponseBase:
     """The filtered case list as CSV, XLSX or GeoJSON; every export is logged."""
     filters = IncidentFilterForm(access, request.GET or None)
     rows = filters.rows()
@@ -337,13 +362,25 @@ def incident_export(request: HttpRequest, access: Access, fmt: str) -> HttpRespo
     filename = f"handelser-{access.municipality.slug}-{stamp}.{fmt}"
     with transaction.atomic():
         exports.log_export(access, fmt, rows.count(), filters.query_string())
-    response: HttpResponse
+    response: HttpResponseBase
     if fmt == "xlsx":
         response = HttpResponse(exports.xlsx_bytes(rows), content_type=exports.FORMATS[fmt])
     else:
         chunks = exports.csv_lines(rows) if fmt == "csv" else exports.geojson_chunks(rows)
         response = StreamingHttpResponse(
             chunks, content_type=f"{exports.FORMATS[fmt]}; charset=utf-8"
-        )  # type: ignore[assignment]
+        )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@municipality_view(Permission.REPORT_INCIDENTS)
+def incident_photo(
+    request: HttpRequest, access: Access, incident_id: int, photo_id: int
+) -> FileResponse:
+    """A photo, only for those who may see its case (photos are never public media files)."""
+    incident: Incident = access.get_or_404(queries.incidents(access), pk=incident_id)
+    photo = get_object_or_404(IncidentPhoto, pk=photo_id, incident=incident)
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
     return response

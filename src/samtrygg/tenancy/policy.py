@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Concatenate
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from .roles import Permission, Role, grantable_roles, role_allows
 
@@ -123,19 +124,19 @@ def access_for(user: Any, slug: str) -> Access:
 def municipality_view[**P](
     permission: Permission = Permission.VIEW_MUNICIPALITY,
 ) -> Callable[
-    [Callable[Concatenate[HttpRequest, Access, P], HttpResponse]],
-    Callable[..., HttpResponse],
+    [Callable[Concatenate[HttpRequest, Access, P], HttpResponseBase]],
+    Callable[..., HttpResponseBase],
 ]:
     """Decorate a view under ``/k/<municipality>/``: resolves the Access, checks the permission,
     keeps the current municipality in the session, and passes ``access`` instead of the slug."""
 
     def decorate(
-        view: Callable[Concatenate[HttpRequest, Access, P], HttpResponse],
-    ) -> Callable[..., HttpResponse]:
+        view: Callable[Concatenate[HttpRequest, Access, P], HttpResponseBase],
+    ) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         def wrapper(
             request: HttpRequest, municipality: str, *args: P.args, **kwargs: P.kwargs
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             access = access_for(request.user, municipality)
             access.require(permission)
             request.access = access  # type: ignore[attr-defined]
