@@ -32,7 +32,7 @@ def child(database: str, rows: int, data_dir: str) -> None:
     from django.db import connection, transaction
 
     call_command("migrate", verbosity=0)
-    call_command("build_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("build_demo", incidents=0, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
     import numpy as np
     import shapely

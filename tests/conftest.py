@@ -53,6 +53,14 @@ class World:
     def membership(self, user: User) -> Membership:
         return Membership.objects.get(user=user)
 
+    def category(self) -> Any:
+        """A category of municipality A."""
+        from samtrygg.incidents.categories import seed_categories
+        from samtrygg.incidents.models import Category
+
+        seed_categories(self.a)
+        return Category.objects.get(municipality=self.a, code="klotter")
+
     def photo(self) -> Any:
         """A photo on the incident of municipality A."""
         from samtrygg.incidents.services import add_photos

@@ -60,3 +60,42 @@ def test_demo_is_deterministic(db: Any) -> None:
     Area.objects.all().delete()
     call_command("build_demo", seed=7, stdout=StringIO())
     assert sorted((a.name, round(a.area_m2)) for a in Area.objects.all()) == first
+
+
+def test_demo_incidents_look_like_est_reports(db: Any) -> None:
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from samtrygg.incidents.models import Incident, Status, WeeklyReport
+
+    call_command("build_demo", incidents=3000, stdout=StringIO())
+    halmstad = Municipality.objects.get(slug="halmstad")
+    rows = Incident.objects.filter(municipality=halmstad)
+    originals = rows.exclude(status=Status.DUPLICATE)
+    assert originals.count() == 3000
+    assert set(rows.values_list("status", flat=True)) == set(Status.values)
+    duplicates = rows.filter(status=Status.DUPLICATE)
+    assert duplicates.exists() and not duplicates.filter(duplicate_of__isnull=True).exists()
+    pair = duplicates.select_related("duplicate_of").first()
+    assert pair.reporting_organisation_id != pair.duplicate_of.reporting_organisation_id
+    # weekend evenings dominate; summer above winter
+    when = [
+        timezone.localtime(t)
+        for t in originals.exclude(occurred_at=None).values_list("occurred_at", flat=True)
+    ]
+    weekday = Counter(t.weekday() for t in when)
+    assert weekday[5] > 1.2 * weekday[1]
+    hours = Counter(t.hour for t in when)
+    assert hours[21] > 3 * hours[5]
+    # every incident lies in an area; the reporter's weekly reports have gaps
+    assert not originals.filter(area__isnull=True).exists()
+    reports = WeeklyReport.objects.filter(municipality=halmstad).count()
+    assert 0.7 * 105 < reports < 105
+    # running again adds nothing
+    call_command("build_demo", stdout=StringIO())
+    assert (
+        Incident.objects.filter(municipality=halmstad, status=Status.DUPLICATE).count()
+        == duplicates.count()
+    )
+    assert originals.count() == 3000

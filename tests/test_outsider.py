@@ -57,6 +57,7 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "area_id": lambda w: w.area.pk,
     "incident_id": lambda w: w.incident().pk,
     "photo_id": lambda w: w.photo().pk,
+    "category_id": lambda w: w.category().pk,
 }
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")

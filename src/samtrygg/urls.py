@@ -7,6 +7,7 @@ from samtrygg.areas import views as area_views
 from samtrygg.audit import views as audit_views
 from samtrygg.core import views as core_views
 from samtrygg.core.api import api
+from samtrygg.incidents import category_views
 from samtrygg.incidents import views as incident_views
 from samtrygg.tenancy import views as tenancy_views
 
@@ -31,6 +32,8 @@ municipality_patterns = [
     path("geo/areas.geojson", area_views.areas_geojson, name="areas_geojson"),
     path("geo/boundary.geojson", area_views.boundary_geojson, name="boundary_geojson"),
     path("audit/", audit_views.audit_list, name="audit_list"),
+    path("categories/", category_views.category_list, name="category_list"),
+    path("categories/<int:category_id>/", category_views.category_edit, name="category_edit"),
     path("report/", incident_views.weekly_report, name="weekly_report"),
     path("incidents/", incident_views.incident_list, name="incident_list"),
     *(

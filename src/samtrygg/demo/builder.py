@@ -22,15 +22,18 @@ from samtrygg.areas.services import import_areas
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 from samtrygg.incidents.categories import seed_categories
+from samtrygg.incidents.models import Incident
 from samtrygg.tenancy.models import Membership, Municipality, Organisation, OrganisationKind, User
 from samtrygg.tenancy.roles import Role
+
+from .incidents import generate
 
 DEMO_PASSWORD = "Samtrygg-demo-2026"  # noqa: S105  (printed for the demo on purpose)
 
 MUNICIPALITIES = [
-    # slug, SCB code, districts
-    ("halmstad", "1380", 12),
-    ("kalmar", "0880", 10),
+    # slug, SCB code, districts, incidents over two years (≈ 4 000 a year for Halmstad's size)
+    ("halmstad", "1380", 12, 8000),
+    ("kalmar", "0880", 10, 5000),
 ]
 
 ORGANISATIONS = [
@@ -155,12 +158,13 @@ def _user(email: str, full_name: str) -> User:
     return user
 
 
-def build(seed: int = 2026) -> list[DemoLogin]:
-    """Build (or complete) the demo; returns the logins to print."""
+def build(seed: int = 2026, incidents: int | None = None) -> list[DemoLogin]:
+    """Build (or complete) the demo; returns the logins to print. ``incidents`` overrides how
+    many incidents each municipality gets (only where it has none yet)."""
     boundaries = _boundaries()
     logins: list[DemoLogin] = []
     with transaction.atomic():
-        for offset, (slug, code, n_districts) in enumerate(MUNICIPALITIES):
+        for offset, (slug, code, n_districts, n_incidents) in enumerate(MUNICIPALITIES):
             municipality = _municipality(slug, code, boundaries[code])
             organisations = _organisations(municipality)
             seed_categories(municipality)
@@ -181,6 +185,10 @@ def build(seed: int = 2026) -> list[DemoLogin]:
                     user=user, organisation=organisations[org_index], defaults={"role": role}
                 )
                 logins.append(DemoLogin(email, str(Role(role).label), municipality.name))
+            wanted = n_incidents if incidents is None else incidents
+            if wanted and not Incident.objects.filter(municipality=municipality).exists():
+                reporter = User.objects.get(email=f"rapportor.{slug}@example.se")
+                generate(municipality, wanted, seed=seed, reporter=reporter)
             email, name, role, org_index = REGIONAL_USER
             Membership.objects.get_or_create(
                 user=_user(email, name),

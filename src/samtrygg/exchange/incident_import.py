@@ -19,7 +19,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -38,6 +38,7 @@ from samtrygg.areas.services import municipality_boundary_sweref
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 from samtrygg.incidents import pii
+from samtrygg.incidents.category_admin import routes_by_category_area
 from samtrygg.incidents.models import (
     Category,
     Incident,
@@ -469,7 +470,8 @@ def _write(
     ops = connection.ops
     xy = checked.xy
     area_ids = assign_areas(municipality.pk, xy["x"][keep], xy["y"][keep])
-    references = _reserve_references(
+    routes = routes_by_category_area(municipality.pk)
+    references = reserve_references(
         municipality, [checked.occurred_at[i] or checked.occurred_from[i] for i in keep]
     )
     now = ops.adapt_datetimefield_value(timezone.now())
@@ -478,7 +480,7 @@ def _write(
     # Columns as Python lists with None for missing values, converted once, not per cell.
     lat, lon, x, y = (_nullable(xy[k]) for k in ("lat", "lon", "x", "y"))
     at, start, end = (
-        _adapt_times(connection.vendor, values)
+        adapt_times(connection.vendor, values)
         for values in (checked.occurred_at, checked.occurred_from, checked.occurred_to)
     )
     rows = []
@@ -512,7 +514,7 @@ def _write(
                 Source.IMPORT,
                 checked.external[i],
                 "new",
-                category.default_handler_id,
+                routes.get((category.pk, area_ids[position]), category.default_handler_id),
                 None,
                 None,
                 None,
@@ -523,6 +525,15 @@ def _write(
                 None,
             )
         )
+    insert_rows(rows, progress)
+
+
+def insert_rows(
+    rows: list[tuple[Any, ...]], progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Write checked rows (values in INSERT_COLUMNS order, adapted for the database) in bulk."""
+    from django.db import connection
+
     # Table and column names are this module's constants; every value goes in as a parameter.
     sql = (
         f"INSERT INTO {Incident._meta.db_table} ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608
@@ -596,7 +607,7 @@ def _nullable(values: np.ndarray) -> list[float | None]:
     return out
 
 
-def _adapt_times(vendor: str, values: list[datetime | None]) -> list[Any]:
+def adapt_times(vendor: str, values: list[datetime | None]) -> list[Any]:
     """Aware datetimes as the database takes them: SQLite stores naive UTC text (as Django
     does); PostgreSQL takes the aware value."""
     if vendor != "sqlite":
@@ -606,7 +617,7 @@ def _adapt_times(vendor: str, values: list[datetime | None]) -> list[Any]:
     ]
 
 
-def _reserve_references(municipality: Municipality, times: list[datetime | None]) -> list[str]:
+def reserve_references(municipality: Municipality, times: Sequence[datetime | None]) -> list[str]:
     """Reference numbers for many incidents at once: one counter update per year."""
     this_year = timezone.localdate().year
     years = [t.astimezone(STOCKHOLM).year if t else this_year for t in times]

@@ -11,7 +11,7 @@ from samtrygg.areas.models import Area
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
 
-from .models import AssessmentLevel, Category, PlaceType, Status
+from .models import AssessmentLevel, Category, PlaceType, Status, Visibility
 from .photos import check_upload_size
 
 
@@ -172,3 +172,50 @@ class PhotoForm(forms.Form):
 
     def clean_photo(self) -> Any:
         return _photo_size_checked(self.cleaned_data.get("photo"))
+
+
+class CategoryForm(forms.Form):
+    label_sv = forms.CharField(label=_("Name in Swedish"), max_length=100)
+    label_en = forms.CharField(label=_("Name in English"), max_length=100, required=False)
+    visibility = forms.ChoiceField(label=_("Who sees the reports"), choices=Visibility.choices)
+    default_handler = forms.ModelChoiceField(
+        label=_("Handled by default by"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("Nobody (the coordinators route)"),
+    )
+    asks_cost = forms.BooleanField(label=_("Ask for the estimated cost"), required=False)
+    asks_police_report = forms.BooleanField(
+        label=_("Ask whether it was reported to the police"), required=False
+    )
+    is_active = forms.BooleanField(
+        label=_("Active (shown in the forms)"), required=False, initial=True
+    )
+
+    def __init__(self, access: Access, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from samtrygg.tenancy.queries import organisations
+
+        self.fields["default_handler"].queryset = (  # type: ignore[attr-defined]
+            organisations(access).filter(is_active=True).order_by("name")
+        )
+
+
+class RouteForm(forms.Form):
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("Handled by"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("The category's default (remove the rule)"),
+    )
+
+    def __init__(self, access: Access, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from samtrygg.areas.queries import areas
+        from samtrygg.tenancy.queries import organisations
+
+        self.fields["area"].queryset = areas(access).only("name")  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
+            organisations(access).filter(is_active=True).order_by("name")
+        )

@@ -398,3 +398,22 @@ class IncidentPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident}: {self.pk}"
+
+
+class CategoryRoute(models.Model):
+    """Routing per area: reports of this category in this area go to this organisation
+    (instead of the category's default handler)."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="routes")
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["category", "area"], name="category_route_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} / {self.area} → {self.organisation}"

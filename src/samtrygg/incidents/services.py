@@ -26,6 +26,7 @@ from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
 
 from . import pii
+from .category_admin import handler_for
 from .models import Category, Incident, IncidentPhoto, Precision, ReferenceCounter, Source
 from .photos import MAX_PHOTOS_PER_INCIDENT, CleanPhoto, clean_photo
 
@@ -183,7 +184,7 @@ def create_incident(access: Access, data: IncidentInput) -> Incident:
             reported_by=access.user,
             source=data.source,
             external_id=data.external_id,
-            handling_organisation=data.category.default_handler,
+            handling_organisation_id=handler_for(data.category, area_id),
         )
         record(
             AuditAction.INCIDENT_CREATED,

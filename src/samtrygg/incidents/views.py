@@ -147,6 +147,11 @@ def weekly_report(request: HttpRequest, access: Access) -> HttpResponse:
             "formset": formset,
             "areas": area_list,
             "assessment_choices": ASSESSMENT_CHOICES,
+            # Which optional questions each category asks (the form hides the others).
+            "category_asks": {
+                c.pk: {"cost": c.asks_cost, "police": c.asks_police_report}
+                for c in queries.categories(access)
+            },
         },
     )
 

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     MANAGE_AREAS = "manage_areas"
     VIEW_AUDIT = "view_audit"
     REPORT_INCIDENTS = "report_incidents"
+    MANAGE_CATEGORIES = "manage_categories"
 
 
 ALL_ROLES = frozenset(Role)
@@ -42,6 +43,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_AREAS: frozenset({Role.ADMIN}),
     Permission.VIEW_AUDIT: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Permission.REPORT_INCIDENTS: ALL_ROLES - {Role.VIEWER},
+    Permission.MANAGE_CATEGORIES: frozenset({Role.ADMIN}),
 }
 
 # Which roles a user holding the key role may hand out (invite with, or change a member to).

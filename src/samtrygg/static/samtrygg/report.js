@@ -50,10 +50,29 @@
     element.dataset.ready = "true";
   }
 
+  // Each category says which optional questions it asks (cost, reported to the police).
+  function initAsks(block, asks) {
+    const select = block.querySelector("select[name$='-category']");
+    if (!select) return;
+    const update = () => {
+      const chosen = asks[select.value];
+      block.querySelectorAll("[data-asks]").forEach((group) => {
+        group.hidden = Boolean(chosen) && !chosen[group.dataset.asks];
+      });
+    };
+    select.addEventListener("change", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const container = document.getElementById("incident-forms");
     if (!container) return;
-    container.querySelectorAll(".incident-form").forEach(initPicker);
+    const asksElement = document.getElementById("category-asks");
+    const asks = asksElement ? JSON.parse(asksElement.textContent) : {};
+    container.querySelectorAll(".incident-form").forEach((block) => {
+      initPicker(block);
+      initAsks(block, asks);
+    });
     const total = document.querySelector("input[name$='-TOTAL_FORMS']");
     const template = document.getElementById("incident-template");
     document.querySelector("[data-add-incident]").addEventListener("click", () => {
@@ -64,6 +83,7 @@
       total.value = String(index + 1);
       const block = container.lastElementChild;
       initPicker(block);
+      initAsks(block, asks);
       block.querySelector("select, input:not([type=hidden])").focus();
     });
   });

@@ -13,10 +13,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--incidents",
+            type=int,
+            default=None,
+            help="incidents per municipality (default about 4 000 a year for two years); "
+            "only for municipalities that have none yet",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override("sv"):
-            logins = build(seed=options["seed"])
+            logins = build(seed=options["seed"], incidents=options["incidents"])
         self.stdout.write("")
         self.stdout.write("Samtrygg demo: logga in på http://127.0.0.1:8000 med")
         self.stdout.write(f"  lösenord / password: {DEMO_PASSWORD}")
