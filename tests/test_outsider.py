@@ -24,6 +24,7 @@ UNSCOPED_ROUTES = {
     "api/v1/openapi.json": "the API description, no data",
     "api/v1/docs": "the API documentation page, no data",
     "me/api-tokens/": "the user's own tokens only",
+    "me/notifications/": "the user's own e-mail choices only",
     "me/api-tokens/<int:token_id>/revoke/": "looked up by owner: another user's token is 404 "
     "(tests/tenancy/test_tokens.py)",
 }

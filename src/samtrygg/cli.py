@@ -2,6 +2,7 @@
 
 samtrygg serve [--host H] [--port P] [--workers N]   web server (gunicorn) + task worker
 samtrygg worker                                      the background task worker only
+samtrygg scheduler | run-scheduled                   scheduled jobs: every minute | once
 samtrygg demo [--seed S] [--no-serve]                build the demo, then serve it
 samtrygg createadmin --email E --municipality SLUG   first administrator of a municipality
 samtrygg import-areas FILE --municipality SLUG --kind KIND
@@ -37,6 +38,7 @@ def _serve(host: str, port: int, workers: int) -> int:
     env = dict(os.environ)
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     worker = subprocess.Popen([sys.executable, "-m", "samtrygg.cli", "worker"], env=env)  # noqa: S603
+    scheduler = subprocess.Popen([sys.executable, "-m", "samtrygg.cli", "scheduler"], env=env)  # noqa: S603
     web = subprocess.Popen(  # noqa: S603
         [
             gunicorn,
@@ -54,7 +56,7 @@ def _serve(host: str, port: int, workers: int) -> int:
     )
 
     def stop(signum: int, frame: object) -> None:
-        for process in (web, worker):
+        for process in (web, worker, scheduler):
             if process.poll() is None:
                 process.terminate()
 
@@ -64,6 +66,7 @@ def _serve(host: str, port: int, workers: int) -> int:
     code = web.wait()
     stop(signal.SIGTERM, None)
     worker.wait(timeout=30)
+    scheduler.wait(timeout=30)
     return code
 
 

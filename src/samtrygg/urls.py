@@ -7,7 +7,7 @@ from samtrygg.areas import views as area_views
 from samtrygg.audit import views as audit_views
 from samtrygg.core import views as core_views
 from samtrygg.core.api import api
-from samtrygg.incidents import category_views
+from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
 from samtrygg.tenancy import views as tenancy_views
 
@@ -35,6 +35,7 @@ municipality_patterns = [
     path("categories/", category_views.category_list, name="category_list"),
     path("categories/<int:category_id>/", category_views.category_edit, name="category_edit"),
     path("report/", incident_views.weekly_report, name="weekly_report"),
+    path("weeks/", week_views.week_overview, name="week_overview"),
     path("incidents/", incident_views.incident_list, name="incident_list"),
     *(
         path(
@@ -58,6 +59,7 @@ urlpatterns = [
     path("k/<slug:municipality>/", include(municipality_patterns)),
     path("invitation/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("me/api-tokens/", tenancy_views.api_tokens, name="api_tokens"),
+    path("me/notifications/", week_views.notification_settings, name="notification_settings"),
     path(
         "me/api-tokens/<int:token_id>/revoke/",
         tenancy_views.api_token_revoke,

@@ -40,6 +40,8 @@ class AuditAction(models.TextChoices):
     INCIDENTS_IMPORTED = "incidents.imported", _("Incidents imported")
     POLICE_EVENTS_IMPORTED = "police_events.imported", _("Police events imported")
     EXPORT = "export", _("Export")
+    RETENTION_APPLIED = "retention.applied", _("Details removed after the retention period")
+    NOTIFICATION_SENT = "notification.sent", _("Notification e-mails sent")
     API_TOKEN_CREATED = "api_token.created", _("API token created")
     API_TOKEN_REVOKED = "api_token.revoked", _("API token revoked")
     DEMO_BUILT = "demo.built", _("Demo data built")

@@ -16,6 +16,7 @@ from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
 
 from .models import Comment, Incident, Status
+from .notifications import notify_assignment, notify_status
 from .services import check_free_text
 from .workflow import COORDINATION, capacities, may_move
 
@@ -77,6 +78,9 @@ def transition(
         )
         if comment:
             _add_comment(access, case, comment, internal=False)
+        transaction.on_commit(
+            lambda: notify_status.enqueue(case.pk, before, str(to), access.user.pk)
+        )
     return case
 
 
@@ -122,6 +126,7 @@ def assign(
                 "status": [before["status"], case.status],
             },
         )
+        transaction.on_commit(lambda: notify_assignment.enqueue(case.pk, access.user.pk))
     return case
 
 

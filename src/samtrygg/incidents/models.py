@@ -417,3 +417,19 @@ class CategoryRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} / {self.area} → {self.organisation}"
+
+
+class NotificationPreference(models.Model):
+    """Which e-mails a user wants (all on until they say otherwise)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    case_updates = models.BooleanField(
+        _("cases assigned to my organisation and changes to them"), default=True
+    )
+    weekly_summary = models.BooleanField(_("weekly: what happened with my reports"), default=True)
+    reminders = models.BooleanField(_("reminder when my weekly report is missing"), default=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
