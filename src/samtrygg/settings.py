@@ -65,6 +65,14 @@ ALLOWED_HOSTS = env_list("SAMTRYGG_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("SAMTRYGG_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SAMTRYGG_SITE_URL", "http://127.0.0.1:8000")
 
+# Polisen's open events API. The scheduler fetches it hourly only when turned on (no call-outs
+# by default: demos and tests run offline).
+POLISEN_API_URL = env("SAMTRYGG_POLISEN_API_URL", "https://polisen.se/api/events")
+POLISEN_USER_AGENT = env(
+    "SAMTRYGG_POLISEN_USER_AGENT", "Samtrygg (brottsförebyggande samverkan; " + SITE_URL + ")"
+)
+POLISEN_FETCH_HOURLY = env_bool("SAMTRYGG_POLISEN_FETCH")
+
 INSTALLED_APPS = [
     "samtrygg.core",
     "samtrygg.tenancy",

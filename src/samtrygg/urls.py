@@ -34,6 +34,7 @@ municipality_patterns = [
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("categories/", category_views.category_list, name="category_list"),
     path("categories/<int:category_id>/", category_views.category_edit, name="category_edit"),
+    path("police-types/", category_views.police_type_mapping, name="police_type_mapping"),
     path("report/", incident_views.weekly_report, name="weekly_report"),
     path("weeks/", week_views.week_overview, name="week_overview"),
     path("incidents/", incident_views.incident_list, name="incident_list"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -50,11 +51,25 @@ def _jobs() -> list[Job]:
     )
     from samtrygg.incidents.retention import apply_retention
 
-    return [
+    jobs = [
         Job("retention", daily_at(2), lambda now: apply_retention(now)),
         Job("weekly-reminders", weekly_at(0, 8), lambda now: send_missing_report_reminders(now)),
         Job("weekly-summaries", weekly_at(0, 8), lambda now: send_weekly_summaries(now)),
     ]
+    if settings.POLISEN_FETCH_HOURLY:
+        jobs.append(Job("fetch-polisen", hourly, _fetch_polisen))
+    return jobs
+
+
+def hourly(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H")
+
+
+def _fetch_polisen(now: datetime) -> dict[str, Any]:
+    from samtrygg.exchange.polisen_fetch import fetch_police_events
+
+    result = fetch_police_events()
+    return {"created": result.created, "already_there": result.already_there}
 
 
 def run_due(now: datetime | None = None) -> list[str]:

@@ -38,3 +38,48 @@ class PoliceEvent(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PoliceTypeMapping(models.Model):
+    """Which of the municipality's categories a Polisen event type counts as. A type without a
+    mapping (or mapped to nothing) stays its own police category in statistics."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    event_type = models.CharField(_("Polisen's type"), max_length=100)
+    category = models.ForeignKey(
+        "incidents.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "event_type"], name="police_type_mapping_unique"
+            )
+        ]
+        ordering = ["event_type"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.category or '—'}"
+
+
+class PoliceFetch(models.Model):
+    """Each call to Polisen's API: Polisen asks for at most one call per 10 seconds."""
+
+    fetched_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    url = models.CharField(max_length=300)
+    ok = models.BooleanField(default=False)
+    created = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-fetched_at"]
+
+    def __str__(self) -> str:
+        return f"{self.fetched_at:%Y-%m-%d %H:%M:%S} {self.url}"

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from samtrygg.exchange import police_types
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission
 
@@ -85,4 +86,26 @@ def category_edit(request: HttpRequest, access: Access, category_id: int) -> Htt
         request,
         "incidents/category_edit.html",
         {"category": category, "form": form, "route_form": route_form, "routes": routes},
+    )
+
+
+@municipality_view(Permission.MANAGE_CATEGORIES)
+def police_type_mapping(request: HttpRequest, access: Access) -> HttpResponse:
+    """Which category each of Polisen's event types counts as in this municipality."""
+    rows = police_types.type_rows(access.municipality)
+    categories = list(queries.categories(access, active_only=False))
+    if request.method == "POST":
+        by_pk = {str(c.pk): c for c in categories}
+        chosen = {
+            row["type"]: by_pk.get(request.POST.get(f"type-{row['type']}", ""))
+            for row in rows
+            if f"type-{row['type']}" in request.POST
+        }
+        changed = police_types.save_mapping(access, chosen)
+        messages.success(request, _("%(n)d types were changed.") % {"n": changed})
+        return redirect("police_type_mapping", municipality=access.municipality.slug)
+    return render(
+        request,
+        "incidents/police_type_mapping.html",
+        {"rows": rows, "categories": categories},
     )
