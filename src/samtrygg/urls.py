@@ -7,6 +7,7 @@ from samtrygg.areas import views as area_views
 from samtrygg.audit import views as audit_views
 from samtrygg.core import views as core_views
 from samtrygg.core.api import api
+from samtrygg.exchange import views as exchange_views
 from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
 from samtrygg.tenancy import views as tenancy_views
@@ -35,6 +36,7 @@ municipality_patterns = [
     path("categories/", category_views.category_list, name="category_list"),
     path("categories/<int:category_id>/", category_views.category_edit, name="category_edit"),
     path("police-types/", category_views.police_type_mapping, name="police_type_mapping"),
+    path("import/", exchange_views.import_page, name="import_page"),
     path("report/", incident_views.weekly_report, name="weekly_report"),
     path("weeks/", week_views.week_overview, name="week_overview"),
     path("incidents/", incident_views.incident_list, name="incident_list"),

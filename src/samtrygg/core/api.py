@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
 
 from samtrygg.areas.api import router as areas_router
+from samtrygg.exchange.api import router as exchange_router
 from samtrygg.incidents.api import router as incidents_router
 from samtrygg.incidents.cases import ConflictError
 from samtrygg.tenancy.api import router as tenancy_router
@@ -36,6 +37,7 @@ api = NinjaAPI(
 api.add_router("", tenancy_router)
 api.add_router("", areas_router)
 api.add_router("", incidents_router)
+api.add_router("", exchange_router)
 
 
 @api.exception_handler(Http404)

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     REPORT_INCIDENTS = "report_incidents"
     MANAGE_CATEGORIES = "manage_categories"
+    IMPORT_INCIDENTS = "import_incidents"
 
 
 ALL_ROLES = frozenset(Role)
@@ -44,6 +45,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_AUDIT: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Permission.REPORT_INCIDENTS: ALL_ROLES - {Role.VIEWER},
     Permission.MANAGE_CATEGORIES: frozenset({Role.ADMIN}),
+    Permission.IMPORT_INCIDENTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Which roles a user holding the key role may hand out (invite with, or change a member to).

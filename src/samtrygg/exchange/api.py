@@ -1,0 +1,66 @@
+"""Imports over the API: the same checked, all-or-nothing, idempotent import as the command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema, UploadedFile
+
+from samtrygg.core.api_auth import api_access
+from samtrygg.tenancy.api import ErrorOut, InvalidOut
+from samtrygg.tenancy.models import Organisation
+from samtrygg.tenancy.roles import Permission
+
+from .incident_import import IncidentImportError, import_incidents
+
+router = Router(tags=["imports"])
+
+
+class ImportOut(Schema):
+    rows: int
+    created: int
+    skipped_existing: int
+    flagged: list[str]
+    dry_run: bool
+
+
+@router.post(
+    "/k/{municipality}/imports/incidents",
+    response={200: ImportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut},
+)
+def import_incident_file(
+    request: HttpRequest,
+    municipality: str,
+    file: File[UploadedFile],
+    organisation_id: Form[int | None] = None,
+    dry_run: Form[bool] = False,
+    confirm_flagged: Form[bool] = False,
+) -> Any:
+    """Import a CSV, XLSX or GeoJSON file of incidents (coordinators). Every row is checked
+    first; on any error nothing is written and ``errors.file`` names each row and column."""
+    access = api_access(request, municipality)
+    access.require(Permission.IMPORT_INCIDENTS)
+    organisation = None
+    if organisation_id is not None:
+        organisation = access.get_or_404(Organisation.objects.all(), pk=organisation_id)
+    try:
+        result = import_incidents(
+            file.read(),
+            file.name or "upload.csv",
+            access.municipality,
+            organisation,
+            actor=access.user,
+            dry_run=dry_run,
+            confirm_flagged=confirm_flagged,
+        )
+    except IncidentImportError as error:
+        raise ValidationError({"file": error.errors}) from None
+    return {
+        "rows": result.rows,
+        "created": result.created,
+        "skipped_existing": result.skipped_existing,
+        "flagged": result.flagged,
+        "dry_run": dry_run,
+    }
