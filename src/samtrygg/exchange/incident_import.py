@@ -19,10 +19,12 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import islice, repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,6 +52,7 @@ from samtrygg.incidents.models import (
 from samtrygg.tenancy.models import Municipality, Organisation
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ERRORS = 200
 TIME_FORMATS = (
     "%Y-%m-%d %H:%M",
@@ -483,76 +486,142 @@ def _write(
         adapt_times(connection.vendor, values)
         for values in (checked.occurred_at, checked.occurred_from, checked.occurred_to)
     )
-    rows = []
-    for position, i in enumerate(keep):
-        organisation = checked.organisation[i] or default_organisation
-        assert organisation is not None  # noqa: S101 (checked: a row without one is an error)
-        category = checked.category[i]
-        cost = checked.cost[i]
-        rows.append(
-            (
-                municipality.pk,
-                references[position],
-                category.pk,
-                at[i],
-                start[i],
-                end[i],
-                lat[i],
-                lon[i],
-                x[i],
-                y[i],
-                Precision.EXACT if x[i] is not None else Precision.MUNICIPALITY,
-                area_ids[position],
-                place_names[i][:200],
-                descriptions[i],
-                checked.severity[i] or 1,
-                checked.place_type[i] or PlaceType.PUBLIC,
-                checked.police[i],
-                None if cost is None else ops.adapt_decimalfield_value(cost, 12, 0),
-                organisation.pk,
-                None,
-                Source.IMPORT,
-                checked.external[i],
-                "new",
-                routes.get((category.pk, area_ids[position]), category.default_handler_id),
-                None,
-                None,
-                None,
-                None,
-                1,
-                now,
-                now,
-                None,
-            )
-        )
-    insert_rows(rows, progress)
+
+    # Column by column (list comprehensions and zip run in C), then rows by zip.
+    organisations = [(checked.organisation[i] or default_organisation) for i in keep]
+    categories = [checked.category[i] for i in keep]
+    costs = [checked.cost[i] for i in keep]
+    columns: list[Iterable[Any]] = [
+        repeat(municipality.pk),
+        references,
+        [c.pk for c in categories],
+        [at[i] for i in keep],
+        [start[i] for i in keep],
+        [end[i] for i in keep],
+        [lat[i] for i in keep],
+        [lon[i] for i in keep],
+        [x[i] for i in keep],
+        [y[i] for i in keep],
+        [Precision.EXACT if x[i] is not None else Precision.MUNICIPALITY for i in keep],
+        area_ids,
+        [place_names[i][:200] for i in keep],
+        [descriptions[i] for i in keep],
+        [checked.severity[i] or 1 for i in keep],
+        [checked.place_type[i] or PlaceType.PUBLIC for i in keep],
+        [checked.police[i] for i in keep],
+        [None if c is None else ops.adapt_decimalfield_value(c, 12, 0) for c in costs],
+        [o.pk for o in organisations],  # type: ignore[union-attr]  # checked: never None
+        repeat(None),
+        repeat(Source.IMPORT),
+        [checked.external[i] for i in keep],
+        repeat("new"),
+        [
+            routes.get((c.pk, area), c.default_handler_id)
+            for c, area in zip(categories, area_ids, strict=True)
+        ],
+        *(repeat(None) for _ in range(4)),
+        repeat(1),
+        repeat(now),
+        repeat(now),
+        repeat(None),
+    ]
+    rows = zip(*columns)  # noqa: B905  (the repeat() columns are endless by design)
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            yield chunk
+
+    insert_chunks(chunks(), len(keep), progress)
+
+
+CHUNK_ROWS = 20_000
 
 
 def insert_rows(
     rows: list[tuple[Any, ...]], progress: Callable[[int, int], None] | None = None
 ) -> None:
     """Write checked rows (values in INSERT_COLUMNS order, adapted for the database) in bulk."""
+    insert_chunks(
+        (rows[b : b + CHUNK_ROWS] for b in range(0, len(rows), CHUNK_ROWS)), len(rows), progress
+    )
+
+
+def insert_chunks(
+    chunks: Iterator[list[tuple[Any, ...]]],
+    total: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write chunks of checked rows in bulk, inside the caller's transaction.
+
+    PostgreSQL: COPY. SQLite: ``executemany`` on the raw connection in a second thread while
+    this thread builds the next chunk — sqlite3 releases the GIL while it writes, so building
+    rows and maintaining the table's indexes overlap instead of taking turns."""
     from django.db import connection
 
-    # Table and column names are this module's constants; every value goes in as a parameter.
-    sql = (
-        f"INSERT INTO {Incident._meta.db_table} ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))})"
-    )
+    columns = ", ".join(INSERT_COLUMNS)
+    done = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY is PostgreSQL's bulk path: the same rows, several times faster than INSERTs.
-            copy_sql = f"COPY {Incident._meta.db_table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
+            copy_sql = f"COPY {Incident._meta.db_table} ({columns}) FROM STDIN"
             with cursor.cursor.copy(copy_sql) as copy:
-                for done, row in enumerate(rows, start=1):
-                    copy.write_row(row)
-                    if progress and done % 20_000 == 0:
-                        progress(done, len(rows))
+                for chunk in chunks:
+                    for values in chunk:
+                        copy.write_row(values)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
             return
-        for begin in range(0, len(rows), 20_000):
-            cursor.executemany(sql, rows[begin : begin + 20_000])
+        if connection.vendor != "sqlite":
+            sql = (
+                f"INSERT INTO {Incident._meta.db_table} ({columns}) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))})"
+            )
+            for chunk in chunks:
+                cursor.executemany(sql, chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+            return
+        # Table and column names are this module's constants; every value is a parameter.
+        sql = (
+            f"INSERT INTO {Incident._meta.db_table} ({columns}) "  # noqa: S608
+            f"VALUES ({', '.join(['?'] * len(INSERT_COLUMNS))})"
+        )
+        raw = connection.connection  # Django opens SQLite with check_same_thread=False
+        # A large page cache while writing: the indexes of a growing table stay in memory.
+        before = raw.execute("PRAGMA cache_size").fetchone()[0]
+        raw.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+        try:
+            _pipelined(raw, sql, chunks, total, progress)
+        finally:
+            raw.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+IMPORT_CACHE_KIB = 512 * 1024
+
+
+def _pipelined(
+    raw: Any,
+    sql: str,
+    chunks: Iterator[list[tuple[Any, ...]]],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    done = 0
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[Any] | None = None
+        for chunk in chunks:
+            if pending is not None:
+                pending.result()
+                if progress:
+                    progress(done, total)
+            pending = writer.submit(raw.executemany, sql, chunk)
+            done += len(chunk)
+        if pending is not None:
+            pending.result()
             if progress:
-                progress(min(begin + 20_000, len(rows)), len(rows))
+                progress(done, total)
 
 
 def import_incidents(
@@ -580,6 +649,9 @@ def import_incidents(
         else set()
     )
     keep = [i for i, ext in enumerate(checked.external) if not ext or ext not in existing]
+    # In time order: reference numbers follow the calendar, and the time indexes are appended
+    # to rather than split all over (a third faster on a million rows).
+    keep.sort(key=lambda i: checked.occurred_at[i] or checked.occurred_from[i] or EPOCH)
     result = IncidentImportResult(
         rows=table.n, skipped_existing=table.n - len(keep), flagged=checked.flagged
     )
