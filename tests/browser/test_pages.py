@@ -37,6 +37,16 @@ def admin_pages(world: World) -> list[str]:
         f"/k/{slug}/areas/",
         f"/k/{slug}/areas/{world.area.pk}/",
         f"/k/{slug}/audit/",
+        f"/k/{slug}/categories/",
+        f"/k/{slug}/categories/{world.category().pk}/",
+        f"/k/{slug}/police-types/",
+        f"/k/{slug}/incidents/?queue=all&status=new",
+        f"/k/{slug}/incidents/{world.photo().incident_id}/",
+        f"/k/{slug}/weeks/",
+        f"/k/{slug}/import/",
+        f"/k/{slug}/report/",
+        "/me/api-tokens/",
+        "/me/notifications/",
         "/accounts/2fa/",
     ]
 
