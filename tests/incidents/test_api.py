@@ -239,3 +239,18 @@ def test_openapi_describes_the_token_scheme(client: Client) -> None:
     schemes = schema["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
     assert "/api/v1/k/{municipality}/incidents" in schema["paths"]
+
+
+def test_api_list_uses_a_constant_number_of_queries(
+    seeded: World, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    url = f"/api/v1/k/{seeded.a.slug}/incidents"
+    bob = bearer(seeded.bob)
+    post(client, url, body(), bob)
+    with django_assert_max_num_queries(8) as few:
+        assert client.get(url, **bob).status_code == 200
+    first = len(few.captured_queries)  # read now: each request clears Django's query log
+    for _ in range(30):
+        post(client, url, body(), bob)
+    with django_assert_max_num_queries(first):
+        assert len(client.get(url, **bob).json()["items"]) == 31
