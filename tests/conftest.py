@@ -150,6 +150,16 @@ def world(db: Any) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_snapshots() -> Any:
+    # Each test's database starts empty and ids are reused: no snapshot survives a test.
+    from samtrygg.situation.snapshot import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     # Uploaded photos go to a fresh folder per test, never into the project's var/.
     settings.MEDIA_ROOT = tmp_path / "media"

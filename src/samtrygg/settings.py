@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "samtrygg.audit",
     "samtrygg.exchange",
     "samtrygg.incidents",
+    "samtrygg.situation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

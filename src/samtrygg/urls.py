@@ -10,6 +10,7 @@ from samtrygg.core.api import api
 from samtrygg.exchange import views as exchange_views
 from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
+from samtrygg.situation import views as situation_views
 from samtrygg.tenancy import views as tenancy_views
 
 # Everything under k/<municipality>/ goes through tenancy.policy.municipality_view.
@@ -37,6 +38,25 @@ municipality_patterns = [
     path("categories/<int:category_id>/", category_views.category_edit, name="category_edit"),
     path("police-types/", category_views.police_type_mapping, name="police_type_mapping"),
     path("import/", exchange_views.import_page, name="import_page"),
+    path("situation/", situation_views.situation_map, name="situation_map"),
+    *(
+        path(
+            f"situation/{layer}.json",
+            situation_views.situation_layer,
+            {"layer": layer},
+            name=f"situation_layer_{layer}",
+        )
+        for layer in ("points", "heat", "grid", "hotspots", "areas", "assessments")
+    ),
+    *(
+        path(
+            f"situation/{table}.csv",
+            situation_views.situation_table_csv,
+            {"table": table},
+            name=f"situation_table_{table}",
+        )
+        for table in ("areas", "hotspots", "points")
+    ),
     path("report/", incident_views.weekly_report, name="weekly_report"),
     path("weeks/", week_views.week_overview, name="week_overview"),
     path("incidents/", incident_views.incident_list, name="incident_list"),

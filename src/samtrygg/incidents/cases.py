@@ -15,7 +15,7 @@ from samtrygg.audit.services import record
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
 
-from .models import Comment, Incident, Status
+from .models import Comment, Incident, IncidentChange, Status
 from .notifications import notify_assignment, notify_status
 from .services import check_free_text
 from .workflow import COORDINATION, capacities, may_move
@@ -48,6 +48,7 @@ def _save(incident: Incident, fields: list[str]) -> None:
         version=F("version") + 1, **{f: getattr(incident, f) for f in fields}
     )
     incident.version += 1
+    IncidentChange.objects.create(municipality_id=incident.municipality_id, incident_id=incident.pk)
 
 
 def transition(

@@ -433,3 +433,17 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class IncidentChange(models.Model):
+    """A change to a counted property (status, handler) of an existing incident, in order.
+
+    The situation picture keeps the municipality's incidents as columns in memory and, on each
+    request, reads only the incidents added (by id) and changed (by this log) since it last
+    looked: aggregates stay current without scanning every row (situation/snapshot.py)."""
+
+    municipality_id = models.PositiveIntegerField(db_index=True)
+    incident_id = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}"

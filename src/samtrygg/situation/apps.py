@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SituationConfig(AppConfig):
+    name = "samtrygg.situation"
+    label = "situation"
+    verbose_name = _("Situation picture")

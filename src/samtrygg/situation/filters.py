@@ -1,0 +1,194 @@
+"""The situation picture's filters: period, categories, areas, organisations, status, source.
+
+They live in the URL (``?period=quarter&category=3&area=12&layers=hotspots``) so that a view can
+be shared by copying the address; every page, layer, table and download reads the same ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from numpy.typing import NDArray
+
+from samtrygg.incidents.models import Category, Source, Status, Visibility
+from samtrygg.tenancy.policy import Access
+from samtrygg.tenancy.roles import Role
+
+from .snapshot import SOURCES, STATUSES, Snapshot
+
+PERIODS = {
+    "week": _("This week"),
+    "4weeks": _("Last 4 weeks"),
+    "quarter": _("Last quarter (13 weeks)"),
+    "year": _("Last 12 months"),
+    "custom": _("Chosen dates"),
+}
+DEFAULT_PERIOD = "4weeks"
+LAYERS = ("points", "heat", "grid", "hotspots", "areas", "assessments")
+DEFAULT_LAYERS = ("areas", "hotspots")
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+@dataclass(frozen=True)
+class SituationFilters:
+    period: str = DEFAULT_PERIOD
+    first: date | None = None  # custom period, inclusive
+    last: date | None = None
+    categories: tuple[int, ...] = ()
+    areas: tuple[int, ...] = ()
+    organisations: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    extra: dict[str, str] = field(default_factory=dict)  # map view: zoom and centre
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> SituationFilters:
+        period = query.get("period", DEFAULT_PERIOD)
+        if period not in PERIODS:
+            period = DEFAULT_PERIOD
+        first = _date(query.get("from"))
+        last = _date(query.get("to"))
+        if period == "custom" and (first is None or last is None or last < first):
+            period, first, last = DEFAULT_PERIOD, None, None
+        layers = tuple(
+            layer
+            for layer in query.get("layers", ",".join(DEFAULT_LAYERS)).split(",")
+            if layer in LAYERS
+        )
+        return cls(
+            period=period,
+            first=first if period == "custom" else None,
+            last=last if period == "custom" else None,
+            categories=tuple(_ints(query.getlist("category"))),
+            areas=tuple(_ints(query.getlist("area"))),
+            organisations=tuple(_ints(query.getlist("organisation"))),
+            statuses=tuple(s for s in query.getlist("status") if s in Status.values),
+            sources=tuple(s for s in query.getlist("source") if s in Source.values),
+            layers=layers,
+            extra={
+                **{k: str(query.get(k)) for k in ("z", "lat", "lng") if _number(query.get(k))},
+                **({"rate": "1"} if query.get("rate") == "1" else {}),
+            },
+        )
+
+    def dates(self, today: date | None = None) -> tuple[date, date]:
+        """The period's first and last day (inclusive, Europe/Stockholm)."""
+        today = today or timezone.localdate()
+        if self.period == "custom" and self.first and self.last:
+            return self.first, self.last
+        if self.period == "week":
+            return today - timedelta(days=today.weekday()), today
+        days = {"4weeks": 28, "quarter": 91, "year": 365}[self.period]
+        return today - timedelta(days=days - 1), today
+
+    def previous_dates(self, today: date | None = None) -> tuple[date, date]:
+        """The period of the same length just before (for change)."""
+        first, last = self.dates(today)
+        length = (last - first).days + 1
+        return first - timedelta(days=length), first - timedelta(days=1)
+
+    def query(self, **changes: Any) -> str:
+        """These filters as a URL query, with some changed (for links and the JS map)."""
+        values = {
+            "period": self.period,
+            "from": self.first.isoformat() if self.first else None,
+            "to": self.last.isoformat() if self.last else None,
+            "category": list(self.categories),
+            "area": list(self.areas),
+            "organisation": list(self.organisations),
+            "status": list(self.statuses),
+            "source": list(self.sources),
+            "layers": ",".join(self.layers),
+            **self.extra,
+        }
+        values.update(changes)
+        out = QueryDict(mutable=True)
+        for key, value in values.items():
+            if isinstance(value, list):
+                out.setlist(key, [str(v) for v in value])
+            elif value not in (None, ""):
+                out[key] = str(value)
+        return out.urlencode()
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _number(value: str | None) -> bool:
+    try:
+        return value is not None and np.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def minutes(day: date, end: bool = False) -> int:
+    """Minutes since 1970 (UTC) at the start (or end) of a local day."""
+    moment = datetime.combine(day, time.max if end else time.min, timezone.get_current_timezone())
+    return int(moment.timestamp() // 60)
+
+
+def restricted_category_ids(access: Access) -> set[int]:
+    return set(
+        Category.objects.filter(
+            municipality=access.municipality, visibility=Visibility.RESTRICTED
+        ).values_list("pk", flat=True)
+    )
+
+
+def statistics_mask(snap: Snapshot, access: Access) -> NDArray[np.bool_]:
+    """Incidents that count in this user's aggregates: the whole municipality's counted
+    incidents (the shared lägesbild), without restricted categories unless the user may see
+    them (coordinators, or the reporting organisation)."""
+    mask = snap.counted
+    if access.role is not None and access.role >= Role.COORDINATOR:
+        return mask
+    restricted = np.isin(snap["category"], list(restricted_category_ids(access)))
+    own = np.isin(snap["organisation"], list(access.organisation_ids))
+    return mask & (~restricted | own)
+
+
+def points_mask(snap: Snapshot, access: Access) -> NDArray[np.bool_]:
+    """Incidents this user may see one by one (the same rule as incidents/queries.py); viewers
+    none."""
+    role = access.role
+    if role is None or role == Role.VIEWER:
+        return np.zeros(snap.size, dtype=bool)
+    if role >= Role.COORDINATOR:
+        return np.ones(snap.size, dtype=bool)
+    own = np.isin(snap["organisation"], list(access.organisation_ids))
+    if role == Role.ANALYST:
+        return ~np.isin(snap["category"], list(restricted_category_ids(access))) | own
+    return own | np.isin(snap["handler"], list(access.organisation_ids))
+
+
+def filter_mask(
+    snap: Snapshot, filters: SituationFilters, period: tuple[date, date] | None = None
+) -> NDArray[np.bool_]:
+    """The incidents matching the filters (the period by when they happened)."""
+    first, last = period or filters.dates()
+    mask = (snap["start"] <= minutes(last, end=True)) & (snap["end"] >= minutes(first))
+    if filters.categories:
+        mask &= np.isin(snap["category"], filters.categories)
+    if filters.areas:
+        mask &= np.isin(snap["area"], filters.areas)
+    if filters.organisations:
+        mask &= np.isin(snap["organisation"], filters.organisations)
+    if filters.statuses:
+        mask &= np.isin(snap["status"], [STATUSES.index(s) for s in filters.statuses])
+    if filters.sources:
+        mask &= np.isin(snap["source"], [SOURCES.index(s) for s in filters.sources])
+    return mask

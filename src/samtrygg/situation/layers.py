@@ -1,0 +1,294 @@
+"""The situation map's layers, computed from the in-memory snapshot with numpy.
+
+Every layer answers from the same filters and the same two masks: the incidents that count in
+this user's aggregates, and those the user may see one by one. Aggregates shown to a viewer
+(politicians, managers) suppress any count under the small-count threshold, and a viewer gets
+no single incidents and no density made from fewer incidents than the threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from samtrygg.analysis.geo import sweref_to_wgs84
+from samtrygg.analysis.hotspots import gi_star
+from samtrygg.analysis.kde import kde
+from samtrygg.areas.models import Area
+from samtrygg.incidents.models import AreaAssessment, Category
+from samtrygg.tenancy.policy import Access
+from samtrygg.tenancy.roles import Role
+
+from .filters import SituationFilters, filter_mask, points_mask, statistics_mask
+from .geometry import HEAT_BANDWIDTH_M, MunicipalityGeometry, geometry_for
+from .snapshot import PRECISIONS, STATUSES, Snapshot, snapshot
+
+MAX_POINTS = 3000
+MAX_HEAT_CELLS = 8000
+MAP_PRECISIONS = [PRECISIONS.index("exact"), PRECISIONS.index("approximate")]
+CONFIDENCE = {3: "99", 2: "95", 1: "90"}
+
+
+@dataclass
+class View:
+    """One user's filtered view of one municipality's incidents."""
+
+    access: Access
+    filters: SituationFilters
+
+    @cached_property
+    def snap(self) -> Snapshot:
+        return snapshot(self.access.municipality.pk)
+
+    @cached_property
+    def geometry(self) -> MunicipalityGeometry | None:
+        return geometry_for(self.access.municipality)
+
+    @property
+    def aggregates_only(self) -> bool:
+        """Viewers see aggregates with small counts suppressed, never single incidents."""
+        return self.access.role is None or self.access.role == Role.VIEWER
+
+    @property
+    def threshold(self) -> int:
+        return int(settings.SMALL_COUNT_THRESHOLD)
+
+    @cached_property
+    def selected(self) -> NDArray[np.bool_]:
+        return statistics_mask(self.snap, self.access) & filter_mask(self.snap, self.filters)
+
+    @cached_property
+    def mapped(self) -> NDArray[np.bool_]:
+        """Selected incidents with a place on a street (never a municipality centre)."""
+        return self.selected & np.isin(self.snap["precision"], MAP_PRECISIONS)
+
+    def suppress(self, count: int) -> int | None:
+        return None if self.aggregates_only and 0 < count < self.threshold else count
+
+    @cached_property
+    def cells(self) -> NDArray[np.int64]:
+        assert self.geometry is not None  # noqa: S101  (callers check)
+        return self.geometry.cell_of(self.snap["x"][self.mapped], self.snap["y"][self.mapped])
+
+    @cached_property
+    def cell_counts(self) -> NDArray[np.float64]:
+        """Counts per 250 m cell inside the municipality (the order of geometry.inside)."""
+        assert self.geometry is not None  # noqa: S101
+        full = np.bincount(self.cells[self.cells >= 0], minlength=self.geometry.grid.size)
+        return full[self.geometry.inside].astype(float)
+
+
+def total(view: View) -> dict[str, Any]:
+    n = int(view.selected.sum())
+    return {"count": view.suppress(n), "suppressed": view.suppress(n) is None}
+
+
+def _category_labels(view: View) -> dict[int, str]:
+    return {
+        c.pk: c.label
+        for c in Category.objects.filter(municipality=view.access.municipality).only(
+            "label_sv", "label_en"
+        )
+    }
+
+
+def points(view: View, limit: int = MAX_POINTS) -> dict[str, Any]:
+    """The newest incidents the user may see one by one, as GeoJSON (none for viewers)."""
+    if view.aggregates_only:
+        return {"type": "FeatureCollection", "features": [], "total": 0, "shown": 0}
+    chosen = np.flatnonzero(view.mapped & points_mask(view.snap, view.access))
+    newest = chosen[np.argsort(view.snap["start"][chosen], kind="stable")[::-1][:limit]]
+    lon, lat = sweref_to_wgs84(view.snap["x"][newest], view.snap["y"][newest])
+    labels = _category_labels(view)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(lo, 6), round(la, 6)]},
+            "properties": {
+                "id": int(view.snap["id"][i]),
+                "category": labels.get(int(view.snap["category"][i]), ""),
+                "when": _local(int(view.snap["start"][i])),
+                "status": STATUSES[int(view.snap["status"][i])],
+            },
+        }
+        for i, lo, la in zip(newest.tolist(), lon.tolist(), lat.tolist(), strict=True)
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": int(chosen.size),
+        "shown": len(features),
+    }
+
+
+def _local(minutes: int) -> str:
+    moment = datetime.fromtimestamp(minutes * 60, tz=UTC)
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def heat(view: View) -> dict[str, Any]:
+    """Quartic kernel density (events per km²) as weighted points for the heat layer."""
+    if view.geometry is None or not view.mapped.any():
+        return {"points": [], "max": 0}
+    x, y = view.snap["x"][view.mapped], view.snap["y"][view.mapped]
+    result = kde(x, y, grid=view.geometry.heat_grid, bandwidth=HEAT_BANDWIDTH_M)
+    density = result.density
+    if view.aggregates_only:
+        # No blob made from fewer incidents than the threshold: count what lies within reach.
+        counts = view.geometry.heat_grid.counts(x, y)
+        reach = int(np.ceil(HEAT_BANDWIDTH_M / view.geometry.heat_grid.cell))
+        nearby = (
+            ndimage.uniform_filter(counts, size=2 * reach + 1, mode="constant")
+            * (2 * reach + 1) ** 2
+        )
+        density = np.where(nearby >= view.threshold - 1e-9, density, 0.0)
+    flat = np.flatnonzero(density.ravel() > 0)
+    if flat.size > MAX_HEAT_CELLS:
+        flat = flat[np.argsort(density.ravel()[flat])[-MAX_HEAT_CELLS:]]
+    grid = view.geometry.heat_grid
+    cx, cy = grid.centres()
+    lon, lat = sweref_to_wgs84(cx.ravel()[flat], cy.ravel()[flat])
+    values = density.ravel()[flat]
+    peak = float(values.max()) if values.size else 0.0
+    return {
+        "points": [
+            [round(la, 5), round(lo, 5), round(float(v / peak), 3)]
+            for la, lo, v in zip(lat.tolist(), lon.tolist(), values.tolist(), strict=True)
+        ],
+        "max": round(peak, 2),
+        "unit": "händelser/km²",
+    }
+
+
+def grid(view: View) -> dict[str, Any]:
+    """Counts per 250 m cell (cells with incidents only)."""
+    if view.geometry is None:
+        return {"type": "FeatureCollection", "features": []}
+    counts = view.cell_counts
+    nonzero = np.flatnonzero(counts > 0)
+    rings = view.geometry.cell_polygons(view.geometry.inside[nonzero])
+    features = []
+    for k, ring in zip(nonzero.tolist(), rings, strict=True):
+        count = view.suppress(int(counts[k]))
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"count": count, "suppressed": count is None},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features, "cell_m": 250}
+
+
+def hotspots(view: View) -> dict[str, Any]:
+    """Getis-Ord Gi* on the 250 m cells (queen neighbours, the cell itself included) with the
+    false discovery rate held: hot and cold spots at 99, 95 and 90 % confidence."""
+    if view.geometry is None or view.cell_counts.sum() == 0:
+        return {"type": "FeatureCollection", "features": []}
+    result = gi_star(view.cell_counts, view.geometry.weights, fdr=True)
+    significant = np.flatnonzero(result.bins != 0)
+    rings = view.geometry.cell_polygons(view.geometry.inside[significant])
+    names = _area_names(view)
+    features = []
+    for k, ring in zip(significant.tolist(), rings, strict=True):
+        level = int(result.bins[k])
+        area_id = view.geometry.cell_area[k]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "cell": int(view.geometry.inside[k]),
+                    "kind": "hot" if level > 0 else "cold",
+                    "confidence": CONFIDENCE[abs(level)],
+                    "z": round(float(result.z[k]), 2),
+                    "count": view.suppress(int(view.cell_counts[k])),
+                    "area": names.get(area_id, "") if area_id is not None else "",
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _area_names(view: View) -> dict[int, str]:
+    return dict(
+        Area.objects.filter(municipality=view.access.municipality).values_list("pk", "name")
+    )
+
+
+def areas(view: View) -> dict[str, Any]:
+    """Count and rate per 1 000 inhabitants per area, with the change against the period
+    before."""
+    rows = list(
+        Area.objects.filter(municipality=view.access.municipality).values_list(
+            "pk", "name", "population"
+        )
+    )
+    ids = np.array([pk for pk, _n, _p in rows], dtype=np.int64)
+    current = _per_area(view.snap["area"][view.selected], ids)
+    previous_mask = statistics_mask(view.snap, view.access) & filter_mask(
+        view.snap, view.filters, view.filters.previous_dates()
+    )
+    previous = _per_area(view.snap["area"][previous_mask], ids)
+    out = []
+    for (pk, name, population), now, before in zip(rows, current, previous, strict=True):
+        count, earlier = view.suppress(int(now)), view.suppress(int(before))
+        rate = round(count / population * 1000, 2) if count is not None and population else None
+        out.append(
+            {
+                "id": pk,
+                "name": name,
+                "count": count,
+                "previous": earlier,
+                "population": population,
+                "rate": rate,
+            }
+        )
+    return {"areas": out}
+
+
+def _per_area(area_of: NDArray[np.int32], ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(ids)
+    position = np.searchsorted(ids[order], area_of)
+    position = np.clip(position, 0, ids.size - 1)
+    hit = ids[order][position] == area_of
+    counts = np.bincount(position[hit], minlength=ids.size)
+    out = np.zeros(ids.size, dtype=np.int64)
+    out[order] = counts
+    return out
+
+
+def assessments(view: View) -> dict[str, Any]:
+    """This week's assessments: the most serious level given to each area."""
+    year, week, _day = timezone.localdate().isocalendar()
+    rank = {"green": 0, "yellow": 1, "red": 2}
+    worst: dict[int, str] = {}
+    rows = AreaAssessment.objects.filter(
+        weekly_report__municipality=view.access.municipality,
+        weekly_report__iso_year=year,
+        weekly_report__iso_week=week,
+    ).values_list("area_id", "level")
+    for area_id, level in rows:
+        if rank[level] > rank.get(worst.get(area_id, "green"), 0) or area_id not in worst:
+            worst[area_id] = level
+    return {"week": week, "areas": {str(k): v for k, v in worst.items()}}
+
+
+LAYER_FUNCTIONS = {
+    "points": points,
+    "heat": heat,
+    "grid": grid,
+    "hotspots": hotspots,
+    "areas": areas,
+    "assessments": assessments,
+}

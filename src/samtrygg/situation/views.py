@@ -1,0 +1,116 @@
+"""The situation map: one page whose state lives in the URL, JSON layers, equivalent tables,
+and CSV downloads of every table."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from samtrygg.areas.queries import areas as area_queries
+from samtrygg.exchange.police_types import counts_by_category, events_for
+from samtrygg.incidents.models import Source, Status
+from samtrygg.incidents.queries import categories as category_queries
+from samtrygg.tenancy.policy import Access, municipality_view
+from samtrygg.tenancy.queries import organisations as organisation_queries
+
+from . import layers
+from .filters import LAYERS, PERIODS, SituationFilters
+
+TABLE_ROWS = 200
+
+
+def _view(request: HttpRequest, access: Access) -> layers.View:
+    return layers.View(access, SituationFilters.from_query(request.GET))
+
+
+def _police_context(view: layers.View) -> dict[str, Any]:
+    """Polisen's events in the period: municipality-level counts by category, and the
+    county-level ones apart (context, never points)."""
+    first, last = view.filters.dates()
+    events = events_for(view.access.municipality).filter(
+        occurred_at__date__gte=first, occurred_at__date__lte=last
+    )
+    own = events.filter(municipality_code=view.access.municipality.scb_code)
+    county = events.exclude(municipality_code=view.access.municipality.scb_code)
+    rows = sorted(counts_by_category(view.access.municipality, own).items(), key=lambda r: -r[1])
+    return {"rows": rows, "county": county.count()}
+
+
+@municipality_view()
+def situation_map(request: HttpRequest, access: Access) -> HttpResponse:
+    view = _view(request, access)
+    first, last = view.filters.dates()
+    slug = access.municipality.slug
+    layer_urls = {
+        name: reverse(f"situation_layer_{name}", args=[slug]) for name in layers.LAYER_FUNCTIONS
+    }
+    context = {
+        "filters": view.filters,
+        "periods": list(PERIODS.items()),
+        "layer_names": LAYERS,
+        "first": first,
+        "last": last,
+        "total": layers.total(view),
+        "categories": list(category_queries(access, active_only=False)),
+        "areas": list(area_queries(access).only("name")),
+        "organisations": list(organisation_queries(access).order_by("name")),
+        "statuses": Status.choices,
+        "sources": Source.choices,
+        "layer_urls": layer_urls,
+        "query": view.filters.query(),
+        "aggregates_only": view.aggregates_only,
+        "area_rows": layers.areas(view)["areas"],
+        "hotspot_rows": [f["properties"] for f in layers.hotspots(view)["features"]],
+        "point_rows": [f["properties"] for f in layers.points(view, TABLE_ROWS)["features"]],
+        "assessment_rows": _assessment_rows(view),
+        "police": _police_context(view),
+        "threshold": view.threshold,
+    }
+    return render(request, "situation/map.html", context)
+
+
+def _assessment_rows(view: layers.View) -> list[tuple[str, str]]:
+    levels = layers.assessments(view)["areas"]
+    names = dict(area_queries(view.access).values_list("pk", "name"))
+    return sorted((names.get(int(k), k), v) for k, v in levels.items())
+
+
+@municipality_view()
+def situation_layer(request: HttpRequest, access: Access, layer: str) -> JsonResponse:
+    view = _view(request, access)
+    data = layers.LAYER_FUNCTIONS[layer](view)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+TABLES = {
+    "areas": ("name", "count", "previous", "population", "rate"),
+    "hotspots": ("area", "kind", "confidence", "z", "count", "cell"),
+    "points": ("id", "category", "when", "status"),
+}
+
+
+@municipality_view()
+def situation_table_csv(request: HttpRequest, access: Access, table: str) -> HttpResponse:
+    """A layer's table as CSV (";" and BOM, for Swedish Excel), with the same suppression."""
+    view = _view(request, access)
+    if table == "areas":
+        rows = layers.areas(view)["areas"]
+    elif table == "hotspots":
+        rows = [f["properties"] for f in layers.hotspots(view)["features"]]
+    else:
+        rows = [f["properties"] for f in layers.points(view)["features"]]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="lagesbild-{table}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(TABLES[table])
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in TABLES[table]])
+    return response
+
