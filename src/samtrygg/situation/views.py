@@ -113,4 +113,3 @@ def situation_table_csv(request: HttpRequest, access: Access, table: str) -> Htt
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in TABLES[table]])
     return response
-
