@@ -39,6 +39,16 @@ municipality_patterns = [
     path("police-types/", category_views.police_type_mapping, name="police_type_mapping"),
     path("import/", exchange_views.import_page, name="import_page"),
     path("situation/", situation_views.situation_map, name="situation_map"),
+    path("dashboard/", situation_views.dashboard, name="dashboard"),
+    *(
+        path(
+            f"dashboard/{block}.csv",
+            situation_views.dashboard_csv,
+            {"block": block},
+            name=f"dashboard_csv_{block.replace('-', '_')}",
+        )
+        for block in ("key-figures", "trend", "weekday-hour", "areas", "emerging")
+    ),
     *(
         path(
             f"situation/{layer}.json",

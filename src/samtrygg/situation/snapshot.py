@@ -24,6 +24,20 @@ SOURCES = list(Source.values)
 PRECISIONS = ["exact", "approximate", "area", "municipality", "county"]
 NOT_COUNTED = (STATUSES.index(Status.DUPLICATE), STATUSES.index(Status.REJECTED))
 LOOKBACK = 1000
+EMPTY_DTYPES: dict[str, Any] = {
+    "category": np.int32,
+    "area": np.int32,
+    "organisation": np.int32,
+    "handler": np.int32,
+    "status": np.int8,
+    "source": np.int8,
+    "precision": np.int8,
+    "x": np.float64,
+    "y": np.float64,
+    "severity": np.int8,
+    "cost": np.float64,
+    "police": np.int8,
+}
 _COLUMNS = (
     "id",
     "start",  # minutes since 1970 (UTC): occurred_at, or the window's start
@@ -67,7 +81,7 @@ def _code(values: list[Any], choices: list[str]) -> NDArray[np.int8]:
 
 def _columns(rows: list[tuple[Any, ...]]) -> dict[str, NDArray[Any]]:
     if not rows:
-        return {name: np.empty(0) for name in _COLUMNS}
+        return {name: np.empty(0, dtype=EMPTY_DTYPES.get(name, np.int64)) for name in _COLUMNS}
     raw = list(zip(*rows, strict=True))
 
     def ints(values: tuple[Any, ...], dtype: Any = np.int64) -> NDArray[Any]:

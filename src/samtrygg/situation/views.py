@@ -18,6 +18,7 @@ from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.queries import organisations as organisation_queries
 
 from . import layers
+from .dashboard import Dashboard
 from .filters import LAYERS, PERIODS, SituationFilters
 
 TABLE_ROWS = 200
@@ -112,4 +113,94 @@ def situation_table_csv(request: HttpRequest, access: Access, table: str) -> Htt
     writer.writerow(TABLES[table])
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in TABLES[table]])
+    return response
+
+
+def _dashboard(request: HttpRequest, access: Access) -> Dashboard:
+    return Dashboard(_view(request, access))
+
+
+@municipality_view()
+def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
+    board = _dashboard(request, access)
+    first, last = board.view.filters.dates()
+    trend = board.weekly_trend()
+    weekday_hour = board.weekday_hour()
+    context = {
+        "filters": board.view.filters,
+        "periods": list(PERIODS.items()),
+        "first": first,
+        "last": last,
+        "query": board.view.filters.query(),
+        "aggregates_only": board.view.aggregates_only,
+        "threshold": board.view.threshold,
+        "key_figures": board.key_figures(),
+        "trend": trend,
+        "trend_rows": _trend_rows(trend),
+        "weekday_hour": weekday_hour["matrix"],
+        "weekday_hour_max": max(
+            (v for row in weekday_hour["matrix"] for v in row if v is not None), default=0
+        ),
+        "weekdays": WEEKDAYS,
+        "top_areas": board.top_areas(),
+        "concentration": board.concentration(),
+        "near_repeat": board.near_repeat(),
+        "emerging": board.emerging(),
+        "missing": board.missing_reports(),
+    }
+    return render(request, "situation/dashboard.html", context)
+
+
+WEEKDAYS = ("mån", "tis", "ons", "tors", "fre", "lör", "sön")
+
+
+def _trend_rows(trend: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """The trend chart's data as table rows: week → count per category."""
+    rows = []
+    for index, week in enumerate(trend["weeks"]):
+        rows.append((week, [series["counts"][index] for series in trend["series"]]))
+    return rows
+
+
+DASHBOARD_CSV = ("key-figures", "trend", "weekday-hour", "areas", "emerging")
+
+
+@municipality_view()
+def dashboard_csv(request: HttpRequest, access: Access, block: str) -> HttpResponse:
+    board = _dashboard(request, access)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dashboard-{block}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+
+    def cell(value: Any) -> Any:
+        return "" if value is None else value
+
+    if block == "key-figures":
+        writer.writerow(["figure", "value", "change_percent"])
+        for row in board.key_figures():
+            writer.writerow([row["label"], cell(row["value"]), cell(row["change_percent"])])
+    elif block == "trend":
+        trend = board.weekly_trend()
+        writer.writerow(["week", *[s["category"] for s in trend["series"]]])
+        for week, values in _trend_rows(trend):
+            writer.writerow([week, *[cell(v) for v in values]])
+    elif block == "weekday-hour":
+        writer.writerow(["weekday", *[f"{h:02d}" for h in range(24)]])
+        for name, row in zip(WEEKDAYS, board.weekday_hour()["matrix"], strict=True):
+            writer.writerow([name, *[cell(v) for v in row]])
+    elif block == "areas":
+        writer.writerow(["area", "count", "previous", "change_percent", "p", "significant"])
+        for row in board.top_areas():
+            writer.writerow(
+                [
+                    row["name"],
+                    *[cell(row[k]) for k in ("count", "previous", "change_percent", "p")],
+                    row["significant"],
+                ]
+            )
+    else:
+        writer.writerow(["kind", "area", "squares"])
+        for row in board.emerging():
+            writer.writerow([row["kind"], row["area"], row["squares"]])
     return response

@@ -1,0 +1,344 @@
+"""The dashboard's figures, from the same snapshot and filters as the map (categories, areas,
+organisations, status and source apply; each block has its own time window, stated with it).
+Every number a viewer sees is suppressed under the small-count threshold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from numpy.typing import NDArray
+
+from samtrygg.analysis.alerts import farrington
+from samtrygg.analysis.counts import change, concentration
+from samtrygg.analysis.emerging import emerging_hot_spots
+from samtrygg.analysis.knox import knox
+from samtrygg.areas.models import Area
+from samtrygg.incidents.models import Category
+from samtrygg.incidents.notifications import missing_reporters
+from samtrygg.tenancy.roles import Role
+
+from .filters import SituationFilters, filter_mask, statistics_mask
+from .layers import View, _per_area
+from .localtime import day_number, local_days, local_minutes
+
+TREND_WEEKS = 52
+HISTORY_WEEKS = 3 * 52 + 4  # for the seasonal baseline of the 52 weeks shown
+TOP_CATEGORIES = 6
+EMERGING_WEEKS = 12
+KNOX_MAX_EVENTS = 20_000
+KNOX_PERMUTATIONS = 99
+NEAR_REPEAT_CATEGORIES = ("brand", "skadegorelse", "klotter")
+EMERGING_LABELS = {
+    "new": gettext_lazy("new hot spot"),
+    "consecutive": gettext_lazy("consecutive hot spot"),
+    "intensifying": gettext_lazy("intensifying hot spot"),
+    "persistent": gettext_lazy("persistent hot spot"),
+    "diminishing": gettext_lazy("diminishing hot spot"),
+    "sporadic": gettext_lazy("sporadic hot spot"),
+    "oscillating": gettext_lazy("oscillating hot spot"),
+    "historical": gettext_lazy("historical hot spot"),
+}
+
+
+@dataclass
+class Dashboard:
+    view: View
+
+    @property
+    def today(self) -> date:
+        return timezone.localdate()
+
+    def base(self) -> NDArray[np.bool_]:
+        """Counted incidents the user's aggregates include, with every filter except time."""
+        wide = SituationFilters(
+            categories=self.view.filters.categories,
+            areas=self.view.filters.areas,
+            organisations=self.view.filters.organisations,
+            statuses=self.view.filters.statuses,
+            sources=self.view.filters.sources,
+        )
+        snap = self.view.snap
+        mask = statistics_mask(snap, self.view.access)
+        for name, chosen in (
+            ("category", wide.categories),
+            ("area", wide.areas),
+            ("organisation", wide.organisations),
+        ):
+            if chosen:
+                mask &= np.isin(snap[name], chosen)
+        if wide.statuses or wide.sources:
+            far = (date(1970, 1, 2), self.today)
+            mask &= filter_mask(snap, wide, far)
+        return mask
+
+    def days(self) -> NDArray[np.int64]:
+        return local_days(self.view.snap["start"])
+
+    def _count(
+        self, mask: NDArray[np.bool_], days: NDArray[np.int64], first: date, last: date
+    ) -> int:
+        return int((mask & (days >= day_number(first)) & (days <= day_number(last))).sum())
+
+    def key_figures(self) -> list[dict[str, Any]]:
+        """This week so far against last week, the 4 weeks before, and the same week last year."""
+        mask, days = self.base(), self.days()
+        monday = self.today - timedelta(days=self.today.weekday())
+        elapsed = (self.today - monday).days  # compare like with like: the same weekdays
+        this_week = self._count(mask, days, monday, self.today)
+        last_week = self._count(mask, days, monday - timedelta(7), self.today - timedelta(7))
+        four = [
+            self._count(
+                mask,
+                days,
+                monday - timedelta(7 * k),
+                monday - timedelta(7 * k) + timedelta(elapsed),
+            )
+            for k in range(1, 5)
+        ]
+        year_ago = monday - timedelta(days=364)
+        last_year = self._count(mask, days, year_ago, year_ago + timedelta(elapsed))
+        suppress = self.view.suppress
+        rows = [
+            (_("This week so far"), this_week, None),
+            (_("The same days last week"), last_week, this_week),
+            (_("Average of the 4 weeks before"), round(sum(four) / 4, 1), this_week),
+            (_("The same week last year"), last_year, this_week),
+        ]
+        out = []
+        for label, value, current in rows:
+            shown = (
+                suppress(int(round(value)))
+                if isinstance(value, int)
+                else (None if self.view.aggregates_only and value < self.view.threshold else value)
+            )
+            percent = None
+            if (
+                current is not None
+                and value
+                and shown is not None
+                and suppress(current) is not None
+            ):
+                percent = round((current - value) / value * 100)
+            out.append({"label": label, "value": shown, "change_percent": percent})
+        return out
+
+    def weekly_trend(self) -> dict[str, Any]:
+        """Weekly counts per category over 52 weeks, the seasonal baseline band (previous
+        years' same weeks ± 3) and Farrington alerts."""
+        mask, days = self.base(), self.days()
+        monday = self.today - timedelta(days=self.today.weekday())
+        first_monday = monday - timedelta(weeks=HISTORY_WEEKS - 1)
+        week = (days - day_number(first_monday)) // 7
+        valid = mask & (week >= 0) & (week < HISTORY_WEEKS)
+        categories = self.view.snap["category"][valid]
+        labels = dict(
+            Category.objects.filter(municipality=self.view.access.municipality).values_list(
+                "pk", "label_sv"
+            )
+        )
+        recent = week[valid] >= HISTORY_WEEKS - TREND_WEEKS
+        totals = np.bincount(categories[recent], minlength=max(labels, default=0) + 1)
+        top = [int(c) for c in np.argsort(totals)[::-1][:TOP_CATEGORIES] if totals[c] > 0]
+        series_ids = top
+        counts = np.zeros((len(series_ids), HISTORY_WEEKS))
+        for row, category in enumerate(series_ids):
+            counts[row] = np.bincount(week[valid][categories == category], minlength=HISTORY_WEEKS)
+        alerts = farrington(counts) if len(series_ids) else None
+        shown = slice(HISTORY_WEEKS - TREND_WEEKS, HISTORY_WEEKS)
+        week_starts = [first_monday + timedelta(weeks=k) for k in range(HISTORY_WEEKS)][shown]
+        out = []
+        for row, category in enumerate(series_ids):
+            baseline = alerts.baseline[row, shown] if alerts else np.full(TREND_WEEKS, np.nan)
+            upper = (
+                alerts.threshold[row, shown]
+                if alerts is not None and not isinstance(alerts.threshold, float)
+                else np.full(TREND_WEEKS, np.nan)
+            )
+            values = counts[row, shown]
+            out.append(
+                {
+                    "category": labels.get(category, ""),
+                    "counts": [self.view.suppress(int(v)) for v in values],
+                    "baseline": [None if np.isnan(b) else round(float(b), 1) for b in baseline],
+                    "upper": [None if not np.isfinite(u) else round(float(u), 1) for u in upper],
+                    "alerts": [int(k) for k in np.flatnonzero(alerts.alert[row, shown])]
+                    if alerts
+                    else [],
+                }
+            )
+        return {
+            "weeks": [f"{d.isocalendar()[0]}-v{d.isocalendar()[1]:02d}" for d in week_starts],
+            "series": out,
+        }
+
+    def weekday_hour(self) -> dict[str, Any]:
+        """Weekday × hour over the chosen period (the time an incident happened, or the start of
+        its window)."""
+        view = self.view
+        local = local_minutes(view.snap["start"][view.selected])
+        weekday = ((local // 1440) + 3) % 7  # 1970-01-01 was a Thursday (3)
+        hour = (local % 1440) // 60
+        matrix = np.bincount(weekday * 24 + hour, minlength=168).reshape(7, 24)
+        return {"matrix": [[view.suppress(int(v)) for v in row] for row in matrix]}
+
+    def top_areas(self) -> list[dict[str, Any]]:
+        """Areas with the most incidents in the period, the change against the period before
+        and whether it is significant (exact Poisson test)."""
+        view = self.view
+        rows = list(
+            Area.objects.filter(municipality=view.access.municipality).values_list("pk", "name")
+        )
+        ids = np.array([pk for pk, _name in rows], dtype=np.int64)
+        current = _per_area(view.snap["area"][view.selected], ids)
+        before = statistics_mask(view.snap, view.access) & filter_mask(
+            view.snap, view.filters, view.filters.previous_dates()
+        )
+        previous = _per_area(view.snap["area"][before], ids)
+        out: list[dict[str, Any]] = []
+        for (pk, name), now, then in zip(rows, current.tolist(), previous.tolist(), strict=True):
+            test = change(now, then)
+            significant = test.p < 0.05
+            out.append(
+                {
+                    "id": pk,
+                    "name": name,
+                    "count": view.suppress(now),
+                    "previous": view.suppress(then),
+                    "change_percent": None
+                    if view.suppress(now) is None or view.suppress(then) is None or not then
+                    else round(test.percent_change),
+                    "p": round(test.p, 3)
+                    if not view.aggregates_only or min(now, then) >= view.threshold
+                    else None,
+                    "significant": bool(significant),
+                }
+            )
+        out.sort(key=lambda r: -(r["count"] or 0))
+        return out[:10]
+
+    def concentration(self) -> dict[str, Any]:
+        """Share of the period's incidents in the 10 % of 250 m squares with most incidents,
+        among the squares with any incident in the last 12 months."""
+        view = self.view
+        if view.geometry is None:
+            return {"share_top10": None, "places": 0}
+        year_mask = self.base() & (self.days() >= day_number(self.today - timedelta(days=365)))
+        snap = view.snap
+        cells_year = view.geometry.cell_of(snap["x"][year_mask], snap["y"][year_mask])
+        places = np.unique(cells_year[cells_year >= 0])
+        if places.size == 0:
+            return {"share_top10": None, "places": 0}
+        cells = view.cells[view.cells >= 0]
+        counts = np.bincount(
+            np.searchsorted(places, cells[np.isin(cells, places)]), minlength=places.size
+        )
+        shares = concentration(counts, (0.10,))
+        return {"share_top10": round(shares[0.10] * 100), "places": int(places.size)}
+
+    def near_repeat(self) -> dict[str, Any] | None:
+        """The Knox test on fires, vandalism and graffiti of the last 12 months: is the risk of
+        another within 200 m raised in the following 7 days? Cached for the day."""
+        view = self.view
+        coordinator = int(view.access.role or 0) >= Role.COORDINATOR
+        key = (
+            f"near-repeat:{view.access.municipality.pk}:{self.today}:{view.snap.size}:"
+            f"{view.snap.last_change}:{coordinator}"
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return cached or None
+        codes = dict(
+            Category.objects.filter(
+                municipality=view.access.municipality, code__in=NEAR_REPEAT_CATEGORIES
+            ).values_list("pk", "label_sv")
+        )
+        snap = view.snap
+        days = self.days()
+        mask = (
+            statistics_mask(snap, view.access)
+            & np.isin(snap["category"], list(codes))
+            & (days >= day_number(self.today - timedelta(days=365)))
+            & ~np.isnan(snap["x"])
+        )
+        chosen = np.flatnonzero(mask)[-KNOX_MAX_EVENTS:]
+        result: dict[str, Any] = {}
+        if chosen.size >= 30:
+            test = knox(
+                snap["x"][chosen],
+                snap["y"][chosen],
+                days[chosen].astype(float),
+                [0, 200, 400],
+                [0, 8, 15],
+                permutations=KNOX_PERMUTATIONS,
+                seed=1,
+            )
+            ratio, p = float(test.ratio[0, 0]), float(test.p_value[0, 0])
+            result = {
+                "ratio": round(ratio, 2),
+                "p": round(p, 3),
+                "events": int(chosen.size),
+                "raised": ratio > 1 and p < 0.05,
+                "categories": sorted(codes.values()),
+            }
+        cache.set(key, result, 60 * 60 * 24)
+        return result or None
+
+    def emerging(self) -> list[dict[str, Any]]:
+        """Emerging hot-spot classes of the 250 m squares over the last 12 weeks, by area."""
+        view = self.view
+        if view.geometry is None:
+            return []
+        mask = self.base()
+        days = self.days()
+        monday = self.today - timedelta(days=self.today.weekday())
+        first = monday - timedelta(weeks=EMERGING_WEEKS - 1)
+        week = (days - day_number(first)) // 7
+        valid = mask & (week >= 0) & (week < EMERGING_WEEKS) & ~np.isnan(view.snap["x"])
+        cells = view.geometry.cell_of(view.snap["x"][valid], view.snap["y"][valid])
+        position = np.full(view.geometry.grid.size, -1)
+        position[view.geometry.inside] = np.arange(view.geometry.inside.size)
+        local = position[np.where(cells >= 0, cells, 0)]
+        ok = (cells >= 0) & (local >= 0)
+        n = view.geometry.inside.size
+        flat = np.bincount(week[valid][ok] * n + local[ok], minlength=EMERGING_WEEKS * n)
+        cube = flat.reshape(EMERGING_WEEKS, n).astype(float)
+        active = np.flatnonzero(cube.sum(axis=0) > 0)
+        if active.size < 3 or cube.sum() == 0:
+            return []
+        result = emerging_hot_spots(cube, view.geometry.weights)
+        names = dict(
+            __import__("samtrygg.areas.models", fromlist=["Area"])
+            .Area.objects.filter(municipality=view.access.municipality)
+            .values_list("pk", "name")
+        )
+        groups: dict[tuple[str, str], int] = {}
+        for k, label in enumerate(result.category):
+            if label.endswith("hot spot") and label != "no pattern":
+                area = view.geometry.cell_area[k]
+                key = (
+                    label.replace(" hot spot", ""),
+                    names.get(area, "–") if area is not None else "–",
+                )
+                groups[key] = groups.get(key, 0) + 1
+        return [
+            {"kind": str(EMERGING_LABELS.get(kind, kind)), "area": area, "squares": n}
+            for (kind, area), n in sorted(groups.items(), key=lambda item: -item[1])
+        ]
+
+    def missing_reports(self) -> list[str] | None:
+        """Reporters without a report for last week (coordinators only)."""
+        access = self.view.access
+        if access.role is None or access.role < Role.COORDINATOR:
+            return None
+        year, week, _day = (self.today - timedelta(days=7)).isocalendar()
+        return [
+            f"{m.user.full_name or m.user.email} ({m.organisation.name})"
+            for m in missing_reporters(access.municipality, year, week)
+        ]
