@@ -42,7 +42,7 @@
   }
 
   async function init(element) {
-    const map = L.map(element, { zoomSnap: 0.25, keyboard: true });
+    const map = L.map(element, { zoomSnap: 0.25, keyboard: true, maxZoom: 19, minZoom: 5 });
     element._samtryggMap = map;
     if (element.dataset.tileUrl) {
       L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
@@ -100,7 +100,10 @@
             layer.bindPopup("<strong>" + escapeHtml(p.kind === "hot" ? element.dataset.labelHot : element.dataset.labelCold) +
               " " + p.confidence + " %</strong><br>" + escapeHtml(p.area || "") + "<br>z = " + p.z +
               "<br>" + element.dataset.labelCount + ": " + (p.count === null ? "&lt;3" : p.count));
-            layer.options.className = "hotspot";
+            layer.on("add", () => {
+              const path = layer.getElement();
+              if (path) path.classList.add("hotspot", "hotspot-" + p.kind);
+            });
           },
         });
       },
@@ -173,6 +176,10 @@
   document.addEventListener("DOMContentLoaded", () => {
     const element = document.getElementById("situation-map");
     if (!element) return;
-    init(element).catch((error) => { element.dataset.ready = "error"; element.textContent = error.message; });
+    init(element).catch((error) => {
+      element.dataset.ready = "error";
+      element.dataset.error = String(error && (error.stack || error.message || error));
+      console.error(error);
+    });
   });
 })();
