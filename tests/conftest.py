@@ -61,6 +61,26 @@ class World:
         seed_categories(self.a)
         return Category.objects.get(municipality=self.a, code="klotter")
 
+    def situation_report(self) -> Any:
+        """An approved lägesbild of municipality A (approved: every member may read it)."""
+        from datetime import date
+
+        from samtrygg.situation.models import SituationReport
+
+        existing = SituationReport.objects.filter(municipality=self.a).first()
+        if existing is not None:
+            return existing
+        return SituationReport.objects.create(
+            municipality=self.a,
+            title="Lägesbild Alfa",
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
+            status="approved",
+            approved_body="Kommunstyrelsen",
+            approved_on=date(2026, 2, 1),
+            next_update_due=date(2028, 2, 1),
+        )
+
     def photo(self) -> Any:
         """A photo on the incident of municipality A."""
         from samtrygg.incidents.services import add_photos

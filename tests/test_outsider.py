@@ -59,6 +59,7 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "incident_id": lambda w: w.incident().pk,
     "photo_id": lambda w: w.photo().pk,
     "category_id": lambda w: w.category().pk,
+    "report_id": lambda w: w.situation_report().pk,
 }
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")

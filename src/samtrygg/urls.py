@@ -10,6 +10,7 @@ from samtrygg.core.api import api
 from samtrygg.exchange import views as exchange_views
 from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
+from samtrygg.situation import report_views
 from samtrygg.situation import views as situation_views
 from samtrygg.tenancy import views as tenancy_views
 
@@ -40,6 +41,18 @@ municipality_patterns = [
     path("import/", exchange_views.import_page, name="import_page"),
     path("situation/", situation_views.situation_map, name="situation_map"),
     path("dashboard/", situation_views.dashboard, name="dashboard"),
+    path("lagesbild/", report_views.report_list, name="report_list"),
+    path("lagesbild/tables/", report_views.table_list, name="table_list"),
+    path("lagesbild/<int:report_id>/", report_views.report_detail, name="report_detail"),
+    *(
+        path(
+            f"lagesbild/<int:report_id>/document.{fmt}",
+            report_views.report_document,
+            {"fmt": fmt},
+            name=f"report_document_{fmt}",
+        )
+        for fmt in ("pdf", "docx")
+    ),
     *(
         path(
             f"dashboard/{block}.csv",

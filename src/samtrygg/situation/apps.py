@@ -8,3 +8,6 @@ class SituationConfig(AppConfig):
     name = "samtrygg.situation"
     label = "situation"
     verbose_name = _("Situation picture")
+
+    def ready(self) -> None:
+        from . import queries  # noqa: F401  (registers the access scopes)

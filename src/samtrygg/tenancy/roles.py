@@ -32,6 +32,8 @@ class Permission(StrEnum):
     REPORT_INCIDENTS = "report_incidents"
     MANAGE_CATEGORIES = "manage_categories"
     IMPORT_INCIDENTS = "import_incidents"
+    EDIT_SITUATION_REPORTS = "edit_situation_reports"
+    APPROVE_SITUATION_REPORTS = "approve_situation_reports"
 
 
 ALL_ROLES = frozenset(Role)
@@ -46,6 +48,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.REPORT_INCIDENTS: ALL_ROLES - {Role.VIEWER},
     Permission.MANAGE_CATEGORIES: frozenset({Role.ADMIN}),
     Permission.IMPORT_INCIDENTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Permission.EDIT_SITUATION_REPORTS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+    Permission.APPROVE_SITUATION_REPORTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Which roles a user holding the key role may hand out (invite with, or change a member to).

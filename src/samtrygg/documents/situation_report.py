@@ -1,0 +1,298 @@
+"""The statutory lägesbild as PDF (WeasyPrint, from an HTML template) and Word (python-docx):
+the same content, maps and charts in both, in Swedish, with page numbers, a table of contents,
+the three parts of 4 §, the sources, the approval block and an appendix of method notes."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from samtrygg.analysis.kde import kde
+from samtrygg.areas.models import Area
+from samtrygg.situation.geometry import HEAT_BANDWIDTH_M, geometry_for
+from samtrygg.situation.localtime import day_number, local_days
+from samtrygg.situation.models import SituationReport
+from samtrygg.situation.report_content import build
+from samtrygg.situation.snapshot import snapshot
+from samtrygg.tenancy.models import Municipality
+
+from . import charts
+
+FINDING_KINDS = ("hotspots", "emerging", "near_repeat", "alerts", "concentration", "trend")
+METHOD_NOTES = [
+    (
+        "Urval",
+        "Händelser som rapporterats i Samtrygg under perioden. Sammanslagna dubbletter räknas en "
+        "gång och avvisade rapporter inte alls. Kategorier med begränsad synlighet (t.ex. hot mot "
+        "personal) ingår inte i detta dokument, som kan lämnas ut. Antal under {threshold} visas "
+        "inte (”<{threshold}”).",
+    ),
+    (
+        "Heta punkter",
+        "Getis-Ord Gi* på rutor om 250 × 250 m i SWEREF 99 TM med grannar inom en ruta "
+        "(drottningens grannskap, rutan själv inräknad). Signifikans med normalapproximation och "
+        "kontroll av andelen falska upptäckter (Benjamini–Hochberg) på 99, 95 och 90 %.",
+    ),
+    (
+        "Täthet",
+        "Kärnskattning med kvartisk kärna, bandbredd 300 m, rutor om 100 m; händelser per km².",
+    ),
+    (
+        "Framväxande heta punkter",
+        "Gi* i rum och tid per vecka och Mann–Kendalls trendtest, klassat som i ArcGIS Emerging "
+        "Hot Spot Analysis (ny, sammanhängande, intensifierad, ihållande, avtagande, sporadisk, "
+        "pendlande, historisk).",
+    ),
+    (
+        "Upprepad utsatthet",
+        "Knox-test (som Near Repeat Calculator) på bränder, skadegörelse och klotter: avstånd "
+        "0–200 m och tid 0–7 dagar mot slumpmässigt omfördelade tider, 99 permutationer.",
+    ),
+    (
+        "Förändring och larm",
+        "Jämförelse med perioden före med exakt Poissontest. Larm per vecka och kategori med "
+        "Farringtons metod mot samma veckor ±3 tidigare år (99 %).",
+    ),
+    (
+        "Koncentration",
+        "Andelen av periodens händelser som inträffade i de 10 % av platserna (rutor om 250 m med "
+        "minst en händelse) som hade flest händelser.",
+    ),
+]
+EMERGING_SV = {
+    "new": "ny",
+    "consecutive": "sammanhängande",
+    "intensifying": "intensifierad",
+    "persistent": "ihållande",
+    "diminishing": "avtagande",
+    "sporadic": "sporadisk",
+    "oscillating": "pendlande",
+    "historical": "historisk",
+}
+
+
+@dataclass
+class DocumentData:
+    municipality: Municipality
+    title: str
+    first: date
+    last: date
+    content: dict[str, Any]
+    images: dict[str, str]  # name → base64 PNG
+    findings: list[dict[str, str]]  # kind, text (the accepted ones)
+    other_information: str = ""
+    analysis_text: str = ""
+    sources_left_out: list[str] = field(default_factory=list)
+    status: str = "draft"
+    version: int = 1
+    approval: dict[str, Any] = field(default_factory=dict)
+    generated_at: str = ""
+
+
+def _squares(n: int) -> str:
+    return f"{n} ruta" if n == 1 else f"{n} rutor"
+
+
+def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
+    """Plain-language findings from the figures, for the analyst to accept, edit or drop."""
+    out: list[tuple[str, str]] = []
+    for area, n in content.get("hotspot_areas", [])[:5]:
+        out.append(
+            ("hotspots", f"{area} har {_squares(n)} som är statistiskt signifikanta heta punkter.")
+        )
+    for row in content.get("emerging", [])[:5]:
+        kind = EMERGING_SV.get(row["kind"], row["kind"])
+        out.append(
+            (
+                "emerging",
+                f"I {row['area']} finns {_squares(row['squares'])} klassade som {kind} het "
+                "punkt de senaste veckorna.",
+            )
+        )
+    near = content.get("near_repeat")
+    if near and near["ratio"] > 1 and near["p"] < 0.05:
+        out.append(
+            (
+                "near_repeat",
+                "Efter en brand, skadegörelse eller klotter är risken för en ny inom 200 m "
+                f"förhöjd i 7 dagar ({near['ratio']} gånger det förväntade, p = {near['p']}).",
+            )
+        )
+    for alert in content.get("alerts", []):
+        out.append(
+            (
+                "alerts",
+                f"{alert['category']}: ovanligt många händelser under {alert['weeks']} av "
+                "periodens veckor.",
+            )
+        )
+    if content.get("concentration_top10") is not None:
+        out.append(
+            (
+                "concentration",
+                f"{content['concentration_top10']} % av händelserna inträffade på de 10 % av "
+                "platserna med flest händelser.",
+            )
+        )
+    if content.get("change_percent") is not None and content.get("change_p", 1) < 0.05:
+        direction = "fler" if content["change_percent"] > 0 else "färre"
+        out.append(
+            (
+                "trend",
+                f"Det var {abs(content['change_percent'])} % {direction} händelser än perioden "
+                f"före (signifikant, p = {content['change_p']}).",
+            )
+        )
+    return out
+
+
+def render_images(municipality: Municipality, content: dict[str, Any]) -> dict[str, str]:
+    areas = list(Area.objects.filter(municipality=municipality).values_list("name", "geometry"))
+    images: dict[str, bytes] = {}
+    boundary = municipality.boundary
+    if boundary:
+        counts = {row["area"]: row["count"] for row in content["by_area"]}
+        images["map_areas"] = charts.choropleth(boundary, areas, counts, "Händelser per område")
+        geometry = geometry_for(municipality)
+        if geometry is not None:
+            images["map_hotspots"] = charts.hotspots(
+                boundary,
+                areas,
+                geometry.grid,
+                content.get("hotspots", []),
+                "Heta punkter (Gi*, 250 m)",
+            )
+            images["map_density"] = _density_map(municipality, content, boundary, areas)
+    images["chart_monthly"] = charts.monthly(content["monthly"], "Händelser per månad")
+    images["chart_weekday_hour"] = charts.weekday_hour(
+        content["weekday_hour"], "Veckodag och timme"
+    )
+    images["chart_categories"] = charts.categories(content["by_category"], "Händelser per kategori")
+    return {name: base64.b64encode(png).decode() for name, png in images.items()}
+
+
+def _density_map(
+    municipality: Municipality, content: dict[str, Any], boundary: Any, areas: Any
+) -> bytes:
+    geometry = geometry_for(municipality)
+    assert geometry is not None  # noqa: S101
+    snap = snapshot(municipality.pk)
+    first, last = (date.fromisoformat(d) for d in content["period"])
+    days = local_days(snap["start"])
+    mask = (
+        snap.counted
+        & (days >= day_number(first))
+        & (days <= day_number(last))
+        & ~np.isnan(snap["x"])
+    )
+    surface = np.zeros(geometry.heat_grid.shape)
+    if mask.sum() >= 3:
+        surface = kde(
+            snap["x"][mask], snap["y"][mask], grid=geometry.heat_grid, bandwidth=HEAT_BANDWIDTH_M
+        ).density
+        counts = geometry.heat_grid.counts(snap["x"][mask], snap["y"][mask])
+        from scipy import ndimage
+
+        reach = int(np.ceil(HEAT_BANDWIDTH_M / geometry.heat_grid.cell))
+        nearby = (
+            ndimage.uniform_filter(counts, size=2 * reach + 1, mode="constant")
+            * (2 * reach + 1) ** 2
+        )
+        surface = np.where(nearby >= 3 - 1e-9, surface, 0.0)  # no blob from fewer than 3
+    return charts.density(
+        boundary, areas, geometry.heat_grid, surface, "Täthet (kärnskattning, 300 m)"
+    )
+
+
+def data_for_report(report: SituationReport) -> DocumentData:
+    """A saved report: its frozen content if approved, else computed now."""
+    if report.status == "approved" and report.content.get("figures"):
+        content, images = report.content["figures"], report.content["images"]
+    else:
+        content = build(report.municipality, report.period_start, report.period_end)
+        images = render_images(report.municipality, content)
+    findings = [
+        {"kind": f.kind, "text": f.final_text}
+        for f in report.findings.all()
+        if f.decision in ("accepted", "edited")
+    ]
+    approval = {}
+    if report.status == "approved":
+        approval = {
+            "body": report.approved_body,
+            "date": report.approved_on,
+            "diarienummer": report.diarienummer,
+            "by": report.approved_by.full_name or report.approved_by.email
+            if report.approved_by
+            else "",
+            "next_update_due": report.next_update_due,
+        }
+    return DocumentData(
+        municipality=report.municipality,
+        title=report.title,
+        first=report.period_start,
+        last=report.period_end,
+        content=content,
+        images=images,
+        findings=findings,
+        other_information=report.other_information,
+        analysis_text=report.analysis_text,
+        sources_left_out=[
+            line.strip() for line in report.sources_left_out.splitlines() if line.strip()
+        ],
+        status=report.status,
+        version=report.version,
+        approval=approval,
+        generated_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def data_for_period(municipality: Municipality, first: date, last: date) -> DocumentData:
+    """A lägesbild straight from the data (the command line), every finding included."""
+    content = build(municipality, first, last)
+    return DocumentData(
+        municipality=municipality,
+        title=f"Lägesbild {municipality.name} {first:%Y-%m-%d} – {last:%Y-%m-%d}",
+        first=first,
+        last=last,
+        content=content,
+        images=render_images(municipality, content),
+        findings=[{"kind": k, "text": t} for k, t in generated_findings(content)],
+        generated_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def _template_context(data: DocumentData) -> dict[str, Any]:
+    return {
+        "d": data,
+        "c": data.content,
+        "images": data.images,
+        "methods": [
+            (h, t.format(threshold=data.content.get("threshold", 3))) for h, t in METHOD_NOTES
+        ],
+    }
+
+
+def pdf_bytes(data: DocumentData) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("sv"):
+        html = render_to_string("documents/situation_report.html", _template_context(data))
+    return HTML(string=html).write_pdf()
+
+
+def docx_bytes(data: DocumentData) -> bytes:
+    from .word import situation_report_docx
+
+    with translation.override("sv"):
+        document = situation_report_docx(data, _template_context(data)["methods"])
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

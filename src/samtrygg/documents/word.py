@@ -1,0 +1,177 @@
+"""The statutory lägesbild as a Word document (python-docx): the same parts as the PDF, with a
+table of contents and page numbers as Word fields (Word fills them in when the file opens)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import TYPE_CHECKING, Any
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+if TYPE_CHECKING:
+    from .situation_report import DocumentData
+
+
+def _field(paragraph: Any, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES, TOC …) in the paragraph."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = instruction
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    placeholder = OxmlElement("w:t")
+    placeholder.text = "1" if "PAGE" in instruction else "Högerklicka och välj Uppdatera fält."
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for element in (begin, text, separate, placeholder, end):
+        run._r.append(element)
+
+
+def _table(document: Any, header: list[str], rows: list[list[Any]]) -> None:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Light Grid Accent 1"
+    for cell, value in zip(table.rows[0].cells, header, strict=True):
+        cell.text = value
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = "<3" if value is None else str(value)
+
+
+def _image(document: Any, encoded: str | None, caption: str) -> None:
+    if not encoded:
+        return
+    document.add_picture(io.BytesIO(base64.b64decode(encoded)), width=Cm(15))
+    document.add_paragraph(caption, style="Caption")
+
+
+def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) -> Any:
+    c, images = data.content, data.images
+    document = Document()
+    document.styles["Normal"].font.name = "Calibri"
+    document.styles["Normal"].font.size = Pt(10.5)
+    footer = document.sections[0].footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("Sida ")
+    _field(footer, "PAGE")
+    footer.add_run(" av ")
+    _field(footer, "NUMPAGES")
+
+    document.add_paragraph(data.municipality.name)
+    document.add_heading(data.title, level=0)
+    document.add_paragraph(
+        "Lägesbild enligt lag (2023:196) om kommuners ansvar för brottsförebyggande arbete, 4 §."
+    )
+    document.add_paragraph(
+        f"Period: {data.first:%Y-%m-%d} – {data.last:%Y-%m-%d}. Version {data.version}. "
+        + ("Godkänd." if data.status == "approved" else "Utkast – inte godkänt.")
+    )
+    document.add_heading("Innehåll", level=1)
+    _field(document.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u')
+    document.add_page_break()
+
+    document.add_heading("Sammanfattning", level=1)
+    total = "färre än 3" if c["total"] is None else str(c["total"])
+    document.add_paragraph(f"Under perioden rapporterades {total} händelser.")
+    for finding in data.findings:
+        document.add_paragraph(finding["text"], style="List Bullet")
+
+    document.add_heading("1. Kartläggning av brottsligheten, dess omfattning och konsekvenser", 1)
+    document.add_heading("Händelser per kategori", 2)
+    _table(
+        document,
+        ["Kategori", "Perioden", "Perioden före", "Kostnad (kr)", "Polisanmäld andel (%)"],
+        [
+            [r["category"], r["count"], r["previous"], r["cost"] or "–", r["police_share"] or "–"]
+            for r in c["by_category"]
+        ],
+    )
+    _image(document, images.get("chart_categories"), "Figur 1. Händelser per kategori.")
+    document.add_heading("Var: områden och kartor", 2)
+    _table(
+        document,
+        ["Område", "Händelser", "Perioden före", "Invånare", "Per 1 000 invånare"],
+        [
+            [r["area"], r["count"], r["previous"], r["population"] or "–", r["rate"] or "–"]
+            for r in c["by_area"]
+        ],
+    )
+    _image(document, images.get("map_areas"), "Figur 2. Händelser per område.")
+    _image(document, images.get("map_density"), "Figur 3. Täthet av händelser (kärnskattning).")
+    _image(
+        document,
+        images.get("map_hotspots"),
+        "Figur 4. Statistiskt signifikanta heta punkter (Gi*).",
+    )
+    document.add_heading("När: trender och tidsmönster", 2)
+    _image(document, images.get("chart_monthly"), "Figur 5. Händelser per månad.")
+    _image(document, images.get("chart_weekday_hour"), "Figur 6. Veckodag och timme.")
+    document.add_heading("Konsekvenser", 2)
+    consequences = c["consequences"]
+    document.add_paragraph(
+        f"Uppskattad kostnad: {consequences['cost_total']} kr "
+        f"({consequences['with_cost']} händelser med kostnad). "
+        + (
+            f"Andel polisanmälda: {consequences['police_share']} %."
+            if consequences["police_share"] is not None
+            else ""
+        )
+    )
+    document.add_heading("Polisens händelser", 2)
+    document.add_paragraph(
+        f"{c['police']['total']} av Polisens publicerade händelser gällde kommunen "
+        f"({c['police']['county']} till gällde länet som helhet)."
+    )
+
+    document.add_heading("2. Annan relevant information", 1)
+    for table in c["tables"]:
+        document.add_heading(table["title"], 2)
+        document.add_paragraph(f"Källa: {table['source']}")
+        _table(document, table["columns"], table["rows"])
+    if not c["tables"]:
+        document.add_paragraph(
+            "Inga trygghetsundersökningar eller tabeller från Brå har importerats."
+        )
+    if data.other_information:
+        document.add_paragraph(data.other_information)
+
+    document.add_heading("3. Analys", 1)
+    document.add_paragraph(data.analysis_text or "Analytikerns text saknas ännu.")
+    document.add_heading("Iakttagelser ur data", 2)
+    for finding in data.findings:
+        document.add_paragraph(finding["text"], style="List Bullet")
+
+    document.add_heading("Källor som använts och som lämnats utanför", 1)
+    document.add_heading("Använda", 2)
+    for source in c["sources"]:
+        document.add_paragraph(source, style="List Bullet")
+    document.add_heading("Lämnade utanför", 2)
+    for source in data.sources_left_out or ["Inga angivna."]:
+        document.add_paragraph(source, style="List Bullet")
+
+    document.add_heading("Beslut", 1)
+    if data.approval:
+        a = data.approval
+        document.add_paragraph(
+            f"Lägesbilden godkändes av {a['body']} den {a['date']:%Y-%m-%d}"
+            + (f" (dnr {a['diarienummer']})" if a["diarienummer"] else "")
+            + f". Nästa uppdatering senast {a['next_update_due']:%Y-%m-%d}."
+        )
+    else:
+        document.add_paragraph(
+            "Utkast. Lägesbilden är inte godkänd. Beslutande organ, datum och dnr: "
+        )
+
+    document.add_heading("Bilaga: metod", 1)
+    for heading, text in methods:
+        document.add_heading(heading, 2)
+        document.add_paragraph(text)
+    return document

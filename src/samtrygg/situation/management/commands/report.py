@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from samtrygg.core.management.helpers import municipality_or_error
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(
+            _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value}
+        ) from None
+
+
+class Command(BaseCommand):
+    help = "Render a document: `report situation` is the statutory lägesbild (4 §)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=["situation"])
+        parser.add_argument("--municipality", required=True)
+        parser.add_argument("--from", dest="first", required=True, help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="last", required=True, help="YYYY-MM-DD")
+        parser.add_argument("--format", choices=["pdf", "docx"], default="pdf")
+        parser.add_argument("-o", "--output", type=Path, required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from samtrygg.documents.situation_report import data_for_period, docx_bytes, pdf_bytes
+
+        municipality = municipality_or_error(options["municipality"])
+        first, last = _date(options["first"]), _date(options["last"])
+        if last < first:
+            raise CommandError(_("The period ends before it begins."))
+        data = data_for_period(municipality, first, last)
+        content = pdf_bytes(data) if options["format"] == "pdf" else docx_bytes(data)
+        options["output"].write_bytes(content)
+        self.stdout.write(
+            _("%(file)s written (%(kb)d kB).")
+            % {"file": options["output"], "kb": len(content) // 1024}
+        )

@@ -1,0 +1,135 @@
+"""The statutory lägesbild (Lag 2023:196 4 §) as a document object, and the other sources it
+draws on (survey and Brå tables imported as CSV)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+
+
+class SituationReport(models.Model):
+    """One version of the municipality's lägesbild. Approving freezes it; further work makes a
+    new draft version that keeps the texts and decisions."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="situation_reports"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    version = models.PositiveIntegerField(_("version"), default=1)
+    previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    other_information = models.TextField(_("other information (free text)"), blank=True)
+    analysis_text = models.TextField(_("the analyst's analysis"), blank=True)
+    sources_left_out = models.TextField(
+        _("sources left out, and why"),
+        blank=True,
+        help_text=_("One per line, e.g. “Räddningstjänstens statistik: not yet delivered”."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_body = models.CharField(_("approved by (body)"), max_length=150, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    diarienummer = models.CharField(_("reference number (diarienummer)"), max_length=50, blank=True)
+    next_update_due = models.DateField(_("next update due"), null=True, blank=True)
+    content = models.JSONField(default=dict, blank=True)  # the generated part, frozen on approval
+
+    class Meta:
+        ordering = ["-period_end", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="situation_report_period_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+
+class FindingDecision(models.TextChoices):
+    PROPOSED = "proposed", _("Not yet decided")
+    ACCEPTED = "accepted", _("Accepted")
+    EDITED = "edited", _("Accepted with edits")
+    DROPPED = "dropped", _("Dropped")
+
+
+class ReportFinding(models.Model):
+    """A finding the system generated (hot spot, trend, alert, near repeat, concentration) that
+    the analyst accepts, edits or drops for the analysis part."""
+
+    report = models.ForeignKey(SituationReport, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=32)
+    generated_text = models.TextField()
+    text = models.TextField(_("text"), blank=True)
+    decision = models.CharField(
+        _("decision"),
+        max_length=16,
+        choices=FindingDecision.choices,
+        default=FindingDecision.PROPOSED,
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.generated_text[:60]
+
+    @property
+    def final_text(self) -> str:
+        return (
+            self.text
+            if self.decision == FindingDecision.EDITED and self.text
+            else self.generated_text
+        )
+
+
+class TableKind(models.TextChoices):
+    SURVEY = "survey", _("Safety survey (NTU or local)")
+    BRA = "bra", _("Brå's reported crime statistics")
+
+
+class ImportedTable(models.Model):
+    """A table from another source, imported as CSV for section 2 of the lägesbild."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=TableKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    source = models.CharField(_("source"), max_length=300)
+    columns = models.JSONField(default=list)
+    rows = models.JSONField(default=list)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "title"]
+
+    def __str__(self) -> str:
+        return self.title

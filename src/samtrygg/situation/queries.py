@@ -1,0 +1,30 @@
+"""Who sees which lägesbild: drafts are for those who write them (analysts, coordinators,
+administrators); an approved lägesbild is for every member, viewers included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from samtrygg.tenancy.policy import Access, scope_for
+from samtrygg.tenancy.roles import Permission
+
+from .models import ImportedTable, ReportStatus, SituationReport
+
+
+@scope_for(SituationReport)
+def scope_reports(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    rows = queryset.filter(municipality=access.municipality)
+    if access.can(Permission.EDIT_SITUATION_REPORTS):
+        return rows
+    return rows.filter(status=ReportStatus.APPROVED)
+
+
+@scope_for(ImportedTable)
+def scope_tables(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(municipality=access.municipality)
+
+
+def reports(access: Access) -> QuerySet[SituationReport]:
+    return access.scope(SituationReport.objects.all())

@@ -1,0 +1,379 @@
+"""What the statutory lägesbild says, computed from the data for a period.
+
+The document is meant for every actor and for the public (allmän handling): restricted
+categories are left out and every count under the small-count threshold is suppressed. The
+result is plain JSON, so an approved version can be frozen and printed again unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count
+from numpy.typing import NDArray
+
+from samtrygg.analysis.alerts import farrington
+from samtrygg.analysis.counts import change, concentration
+from samtrygg.analysis.emerging import emerging_hot_spots
+from samtrygg.analysis.hotspots import gi_star
+from samtrygg.analysis.knox import knox
+from samtrygg.areas.models import Area
+from samtrygg.exchange.police_types import counts_by_category, events_for
+from samtrygg.incidents.models import Category, Visibility
+from samtrygg.tenancy.models import Municipality, Organisation
+
+from .geometry import MunicipalityGeometry, geometry_for
+from .layers import _per_area
+from .localtime import day_number, local_days, local_minutes
+from .models import ImportedTable
+from .snapshot import Snapshot, snapshot
+
+MONTHS_SV = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+CONFIDENCE = {3: 99, 2: 95, 1: 90}
+
+
+@dataclass
+class Period:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> Period:
+        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+
+def _suppress(value: int) -> int | None:
+    return None if 0 < value < settings.SMALL_COUNT_THRESHOLD else int(value)
+
+
+def _mask(snap: Snapshot, municipality: Municipality, period: Period) -> NDArray[np.bool_]:
+    restricted = list(
+        Category.objects.filter(
+            municipality=municipality, visibility=Visibility.RESTRICTED
+        ).values_list("pk", flat=True)
+    )
+    days = local_days(snap["start"])
+    return (
+        snap.counted
+        & ~np.isin(snap["category"], restricted)
+        & (days >= day_number(period.first))
+        & (days <= day_number(period.last))
+    )
+
+
+def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]:
+    snap = snapshot(municipality.pk)
+    period = Period(first, last)
+    now_mask = _mask(snap, municipality, period)
+    before_mask = _mask(snap, municipality, period.previous())
+    geometry = geometry_for(municipality)
+    categories = {c.pk: c.label_sv for c in Category.objects.filter(municipality=municipality)}
+    total, previous = int(now_mask.sum()), int(before_mask.sum())
+    test = change(total, previous)
+    content: dict[str, Any] = {
+        "municipality": municipality.name,
+        "period": [first.isoformat(), last.isoformat()],
+        "previous_period": [
+            period.previous().first.isoformat(),
+            period.previous().last.isoformat(),
+        ],
+        "threshold": settings.SMALL_COUNT_THRESHOLD,
+        "total": _suppress(total),
+        "previous_total": _suppress(previous),
+        "change_percent": None if not previous else round(test.percent_change),
+        "change_p": round(test.p, 4),
+        "by_category": _by_category(snap, now_mask, before_mask, categories),
+        "by_area": _by_area(snap, municipality, now_mask, before_mask),
+        "monthly": _monthly(snap, now_mask, period),
+        "weekday_hour": _weekday_hour(snap, now_mask),
+        "consequences": _consequences(snap, now_mask, categories),
+        "police": _police(municipality, period),
+        "tables": _tables(municipality),
+        "sources": _sources(snap, municipality, now_mask, period),
+    }
+    if geometry is not None:
+        content.update(_spatial(snap, municipality, geometry, now_mask, period, categories))
+    content["alerts"] = _alerts(snap, municipality, period, categories)
+    return content
+
+
+def _by_category(
+    snap: Snapshot, now: NDArray[np.bool_], before: NDArray[np.bool_], labels: dict[int, str]
+) -> list[dict[str, Any]]:
+    rows = []
+    for pk, label in labels.items():
+        mine = now & (snap["category"] == pk)
+        n, p = int(mine.sum()), int((before & (snap["category"] == pk)).sum())
+        if n == 0 and p == 0:
+            continue
+        cost = float(np.nansum(snap["cost"][mine]))
+        police = snap["police"][mine]
+        known = police >= 0
+        rows.append(
+            {
+                "category": label,
+                "count": _suppress(n),
+                "previous": _suppress(p),
+                "cost": round(cost) if _suppress(n) is not None else None,
+                "police_share": round(float((police[known] == 1).mean()) * 100)
+                if known.sum() >= settings.SMALL_COUNT_THRESHOLD
+                else None,
+            }
+        )
+    return sorted(rows, key=lambda r: -(r["count"] or 0))
+
+
+def _by_area(
+    snap: Snapshot,
+    municipality: Municipality,
+    now: NDArray[np.bool_],
+    before: NDArray[np.bool_],
+) -> list[dict[str, Any]]:
+    areas = list(
+        Area.objects.filter(municipality=municipality).values_list("pk", "name", "population")
+    )
+    ids = np.array([a[0] for a in areas], dtype=np.int64)
+    current = _per_area(snap["area"][now], ids)
+    previous = _per_area(snap["area"][before], ids)
+    rows = []
+    for (_pk, name, population), n, p in zip(
+        areas, current.tolist(), previous.tolist(), strict=True
+    ):
+        shown = _suppress(n)
+        rows.append(
+            {
+                "area": name,
+                "count": shown,
+                "previous": _suppress(p),
+                "population": population,
+                "rate": round(shown / population * 1000, 1) if shown and population else None,
+            }
+        )
+    return sorted(rows, key=lambda r: r["area"])
+
+
+def _monthly(snap: Snapshot, now: NDArray[np.bool_], period: Period) -> list[dict[str, Any]]:
+    local = local_minutes(snap["start"][now]) // 1440
+    months = np.datetime64("1970-01-01") + local.astype("timedelta64[D]")
+    month_index = months.astype("datetime64[M]").astype(int)
+    first_m = np.datetime64(period.first, "M").astype(int)
+    last_m = np.datetime64(period.last, "M").astype(int)
+    counts = np.bincount(month_index - first_m, minlength=last_m - first_m + 1)
+    out = []
+    for k in range(last_m - first_m + 1):
+        year, month = divmod(first_m + k, 12)
+        out.append(
+            {"month": f"{MONTHS_SV[month]} {1970 + year}", "count": _suppress(int(counts[k]))}
+        )
+    return out
+
+
+def _weekday_hour(snap: Snapshot, now: NDArray[np.bool_]) -> list[list[int | None]]:
+    local = local_minutes(snap["start"][now])
+    weekday = ((local // 1440) + 3) % 7
+    hour = (local % 1440) // 60
+    matrix = np.bincount(weekday * 24 + hour, minlength=168).reshape(7, 24)
+    return [[_suppress(int(v)) for v in row] for row in matrix]
+
+
+def _consequences(snap: Snapshot, now: NDArray[np.bool_], labels: dict[int, str]) -> dict[str, Any]:
+    cost = snap["cost"][now]
+    police = snap["police"][now]
+    known = police >= 0
+    by_category = {}
+    for pk, label in labels.items():
+        total = float(np.nansum(cost[snap["category"][now] == pk]))
+        if total > 0:
+            by_category[label] = round(total)
+    top = sorted(by_category.items(), key=lambda item: -item[1])[:5]
+    return {
+        "cost_total": round(float(np.nansum(cost))),
+        "with_cost": int((~np.isnan(cost)).sum()),
+        "police_share": round(float((police[known] == 1).mean()) * 100) if known.any() else None,
+        "police_known": int(known.sum()),
+        "costliest": [{"category": c, "cost": v} for c, v in top],
+        "severe_share": round(float((snap["severity"][now] == 3).mean()) * 100)
+        if now.any()
+        else None,
+    }
+
+
+def _spatial(
+    snap: Snapshot,
+    municipality: Municipality,
+    geometry: MunicipalityGeometry,
+    now: NDArray[np.bool_],
+    period: Period,
+    labels: dict[int, str],
+) -> dict[str, Any]:
+    mapped = now & ~np.isnan(snap["x"])
+    cells = geometry.cell_of(snap["x"][mapped], snap["y"][mapped])
+    full = np.bincount(cells[cells >= 0], minlength=geometry.grid.size)
+    counts = full[geometry.inside].astype(float)
+    names = dict(Area.objects.filter(municipality=municipality).values_list("pk", "name"))
+    hot: list[dict[str, Any]] = []
+    if counts.sum() > 0:
+        result = gi_star(counts, geometry.weights, fdr=True)
+        for k in np.flatnonzero(result.bins > 0):
+            area = geometry.cell_area[k]
+            hot.append(
+                {
+                    "cell": int(geometry.inside[k]),
+                    "area": names.get(area, "–") if area is not None else "–",
+                    "confidence": CONFIDENCE[int(result.bins[k])],
+                    "count": _suppress(int(counts[k])),
+                }
+            )
+    by_area: dict[str, int] = {}
+    for spot in hot:
+        by_area[spot["area"]] = by_area.get(spot["area"], 0) + 1
+    places = counts[counts > 0]
+    share = concentration(places, (0.10,))[0.10] if places.size else None
+    return {
+        "hotspots": hot,
+        "hotspot_areas": sorted(by_area.items(), key=lambda item: -item[1]),
+        "concentration_top10": round(share * 100) if share is not None else None,
+        "places_with_incidents": int(places.size),
+        "near_repeat": _near_repeat(snap, municipality, now),
+        "emerging": _emerging(snap, municipality, geometry, period, names),
+    }
+
+
+def _near_repeat(
+    snap: Snapshot, municipality: Municipality, now: NDArray[np.bool_]
+) -> dict[str, Any] | None:
+    """Knox test on fires, vandalism and graffiti: raised risk within 200 m and 7 days?"""
+    wanted = list(
+        Category.objects.filter(
+            municipality=municipality, code__in=("brand", "skadegorelse", "klotter")
+        ).values_list("pk", flat=True)
+    )
+    chosen = np.flatnonzero(now & np.isin(snap["category"], wanted) & ~np.isnan(snap["x"]))
+    chosen = chosen[-20_000:]
+    if chosen.size < 30:
+        return None
+    days = local_days(snap["start"][chosen]).astype(float)
+    test = knox(
+        snap["x"][chosen],
+        snap["y"][chosen],
+        days,
+        [0, 200, 400],
+        [0, 8, 15],
+        permutations=99,
+        seed=1,
+    )
+    return {
+        "ratio": round(float(test.ratio[0, 0]), 2),
+        "p": round(float(test.p_value[0, 0]), 3),
+        "events": int(chosen.size),
+    }
+
+
+def _emerging(
+    snap: Snapshot,
+    municipality: Municipality,
+    geometry: MunicipalityGeometry,
+    period: Period,
+    names: dict[int, str],
+) -> list[dict[str, Any]]:
+    weeks = max(4, min(26, period.days // 7))
+    first = period.last - timedelta(weeks=weeks) + timedelta(days=1)
+    mask = _mask(snap, municipality, Period(first, period.last)) & ~np.isnan(snap["x"])
+    week = (local_days(snap["start"][mask]) - day_number(first)) // 7
+    cells = geometry.cell_of(snap["x"][mask], snap["y"][mask])
+    position = np.full(geometry.grid.size, -1)
+    position[geometry.inside] = np.arange(geometry.inside.size)
+    local = position[np.where(cells >= 0, cells, 0)]
+    ok = (cells >= 0) & (local >= 0) & (week >= 0) & (week < weeks)
+    n = geometry.inside.size
+    flat = np.bincount(week[ok] * n + local[ok], minlength=weeks * n)
+    cube = flat.reshape(weeks, n).astype(float)
+    if cube.sum() == 0:
+        return []
+    result = emerging_hot_spots(cube, geometry.weights)
+    groups: dict[tuple[str, str], int] = {}
+    for k, label in enumerate(result.category):
+        if label.endswith("hot spot"):
+            area = geometry.cell_area[k]
+            key = (
+                label.replace(" hot spot", ""),
+                names.get(area, "–") if area is not None else "–",
+            )
+            groups[key] = groups.get(key, 0) + 1
+    return [
+        {"kind": kind, "area": area, "squares": v}
+        for (kind, area), v in sorted(groups.items(), key=lambda i: -i[1])
+    ]
+
+
+def _alerts(
+    snap: Snapshot, municipality: Municipality, period: Period, labels: dict[int, str]
+) -> list[dict[str, Any]]:
+    """Categories with unusually many incidents in some week of the period (Farrington)."""
+    history = Period(period.last - timedelta(weeks=3 * 52 + 4), period.last)
+    mask = _mask(snap, municipality, history)
+    week = (local_days(snap["start"][mask]) - day_number(history.first)) // 7
+    n_weeks = int(week.max()) + 1 if week.size else 0
+    out: list[dict[str, Any]] = []
+    if n_weeks < 10:
+        return out
+    ids = list(labels)
+    counts = np.zeros((len(ids), n_weeks))
+    for row, pk in enumerate(ids):
+        counts[row] = np.bincount(week[snap["category"][mask] == pk], minlength=n_weeks)[:n_weeks]
+    result = farrington(counts)
+    first_week = (day_number(period.first) - day_number(history.first)) // 7
+    for row, pk in enumerate(ids):
+        weeks = [int(w) for w in np.flatnonzero(result.alert[row, first_week:])]
+        if weeks:
+            out.append({"category": labels[pk], "weeks": len(weeks)})
+    return out
+
+
+def _police(municipality: Municipality, period: Period) -> dict[str, Any]:
+    events = events_for(municipality).filter(
+        occurred_at__date__gte=period.first, occurred_at__date__lte=period.last
+    )
+    own = events.filter(municipality_code=municipality.scb_code)
+    rows = sorted(counts_by_category(municipality, own).items(), key=lambda r: -r[1])
+    return {
+        "municipality": [{"category": c, "count": n} for c, n in rows[:12]],
+        "total": own.count(),
+        "county": events.count() - own.count(),
+    }
+
+
+def _tables(municipality: Municipality) -> list[dict[str, Any]]:
+    return [
+        {"kind": t.kind, "title": t.title, "source": t.source, "columns": t.columns, "rows": t.rows}
+        for t in ImportedTable.objects.filter(municipality=municipality)
+    ]
+
+
+def _sources(
+    snap: Snapshot, municipality: Municipality, now: NDArray[np.bool_], period: Period
+) -> list[str]:
+    organisations = np.unique(snap["organisation"][now])
+    names = dict(Organisation.objects.filter(municipality=municipality).values_list("pk", "name"))
+    reporting = ", ".join(sorted(names.get(int(o), "?") for o in organisations)[:12])
+    sources = [
+        f"Samtryggs händelserapporter: {int(now.sum())} händelser från "
+        f"{len(organisations)} organisationer ({reporting})"
+    ]
+    police = (
+        events_for(municipality)
+        .filter(occurred_at__date__gte=period.first, occurred_at__date__lte=period.last)
+        .aggregate(n=Count("id"))["n"]
+    )
+    if police:
+        sources.append(f"Polisens öppna händelser (polisen.se): {police} händelser")
+    for table in ImportedTable.objects.filter(municipality=municipality):
+        sources.append(f"{table.title} ({table.source})")
+    return sources

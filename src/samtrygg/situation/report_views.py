@@ -1,0 +1,211 @@
+"""The statutory lägesbild's pages: list and create, edit (texts and findings), approve, new
+version, download as PDF and Word; and the import of survey and Brå tables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.tenancy.policy import Access, municipality_view
+from samtrygg.tenancy.roles import Permission
+
+from . import queries, services
+from .models import FindingDecision, ImportedTable, ReportFinding, SituationReport, TableKind
+
+
+class CreateForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    first = forms.DateField(
+        label=gettext_lazy("Period from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last = forms.DateField(
+        label=gettext_lazy("Period to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class TextsForm(forms.Form):
+    other_information = forms.CharField(
+        label=gettext_lazy("2. Other relevant information (free text)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    analysis_text = forms.CharField(
+        label=gettext_lazy("3. Analysis"), required=False, widget=forms.Textarea(attrs={"rows": 10})
+    )
+    sources_left_out = forms.CharField(
+        label=gettext_lazy("Sources left out, and why (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ApproveForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Approved by (body)"), initial="Kommunstyrelsen", max_length=150
+    )
+    on = forms.DateField(
+        label=gettext_lazy("Approved on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    diarienummer = forms.CharField(
+        label=gettext_lazy("Reference number (diarienummer)"), required=False, max_length=50
+    )
+
+
+class TableForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TableKind.choices)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    source = forms.CharField(label=gettext_lazy("Source"), max_length=300)
+    file = forms.FileField(label=gettext_lazy("CSV file"))
+
+
+@municipality_view()
+def report_list(request: HttpRequest, access: Access) -> HttpResponse:
+    can_edit = access.can(Permission.EDIT_SITUATION_REPORTS)
+    today = timezone.localdate()
+    form = CreateForm(
+        request.POST or None,
+        initial={
+            "title": _("Lägesbild %(name)s %(year)d")
+            % {"name": access.municipality.name, "year": today.year},
+            "first": today - timedelta(days=365),
+            "last": today - timedelta(days=1),
+        },
+    )
+    if request.method == "POST":
+        access.require(Permission.EDIT_SITUATION_REPORTS)
+        if form.is_valid():
+            try:
+                report = services.create_report(access, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(
+                    "report_detail", municipality=access.municipality.slug, report_id=report.pk
+                )
+    return render(
+        request,
+        "situation/report_list.html",
+        {"reports": queries.reports(access), "form": form if can_edit else None},
+    )
+
+
+@municipality_view()
+def report_detail(request: HttpRequest, access: Access, report_id: int) -> HttpResponse:
+    report: SituationReport = access.get_or_404(queries.reports(access), pk=report_id)
+    texts = TextsForm(
+        initial={
+            "other_information": report.other_information,
+            "analysis_text": report.analysis_text,
+            "sources_left_out": report.sources_left_out,
+        }
+    )
+    approve_form = ApproveForm(initial={"on": timezone.localdate()})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "texts":
+                texts = TextsForm(request.POST)
+                if texts.is_valid():
+                    services.update_texts(access, report, **texts.cleaned_data)
+                    messages.success(request, _("The texts were saved."))
+                    return redirect(request.path)
+            elif action == "finding":
+                chosen = request.POST.get("finding", "")
+                finding = ReportFinding.objects.filter(
+                    report=report, pk=int(chosen) if chosen.isdigit() else 0
+                ).first()
+                if finding is None:
+                    raise ValidationError(_("Choose a finding."))
+                services.decide_finding(
+                    access, finding, request.POST.get("decision", ""), request.POST.get("text", "")
+                )
+                return redirect(request.path + "#findings")
+            elif action == "approve":
+                approve_form = ApproveForm(request.POST)
+                if approve_form.is_valid():
+                    services.approve(access, report, **approve_form.cleaned_data)
+                    messages.success(request, _("The lägesbild was approved."))
+                    return redirect(request.path)
+            elif action == "new_version":
+                draft = services.new_version(access, report)
+                return redirect(
+                    "report_detail", municipality=access.municipality.slug, report_id=draft.pk
+                )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+    return render(
+        request,
+        "situation/report_detail.html",
+        {
+            "report": report,
+            "findings": list(report.findings.all()),
+            "texts": texts,
+            "approve_form": approve_form,
+            "can_edit": access.can(Permission.EDIT_SITUATION_REPORTS) and report.status == "draft",
+            "can_approve": access.can(Permission.APPROVE_SITUATION_REPORTS)
+            and report.status == "draft",
+            "can_new_version": access.can(Permission.EDIT_SITUATION_REPORTS)
+            and report.status == "approved",
+            "decisions": FindingDecision.choices,
+        },
+    )
+
+
+@municipality_view()
+def report_document(request: HttpRequest, access: Access, report_id: int, fmt: str) -> HttpResponse:
+    from samtrygg.documents.situation_report import data_for_report, docx_bytes, pdf_bytes
+
+    report: SituationReport = access.get_or_404(queries.reports(access), pk=report_id)
+    data = data_for_report(report)
+    if fmt == "pdf":
+        response = HttpResponse(pdf_bytes(data), content_type="application/pdf")
+    else:
+        response = HttpResponse(
+            docx_bytes(data),
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+    record(
+        AuditAction.EXPORT,
+        actor=access.user,
+        municipality=access.municipality,
+        obj=report,
+        changes={"format": fmt, "version": report.version},
+    )
+    response["Content-Disposition"] = f'attachment; filename="lagesbild-v{report.version}.{fmt}"'
+    return response
+
+
+@municipality_view(Permission.EDIT_SITUATION_REPORTS)
+def table_list(request: HttpRequest, access: Access) -> HttpResponse:
+    form = TableForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            table = services.import_table(
+                access,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                source=form.cleaned_data["source"],
+                raw=form.cleaned_data["file"].read(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("%(title)s was imported.") % {"title": table.title})
+            return redirect("table_list", municipality=access.municipality.slug)
+    return render(
+        request,
+        "situation/table_list.html",
+        {"tables": access.scope(ImportedTable.objects.all()), "form": form},
+    )

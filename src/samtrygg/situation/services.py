@@ -1,0 +1,262 @@
+"""Every change to a lägesbild (DESIGN.md rule 2): create with generated findings, edit the
+texts, decide on findings, approve (which freezes the content and sets the next due date), start
+a new version, import other sources' tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.incidents.services import check_free_text
+from samtrygg.tenancy.policy import Access
+from samtrygg.tenancy.roles import Permission
+
+from .models import (
+    FindingDecision,
+    ImportedTable,
+    ReportFinding,
+    ReportStatus,
+    SituationReport,
+    TableKind,
+)
+
+UPDATE_YEARS = 2  # 6 §: at least every second year
+MAX_TABLE_ROWS = 500
+
+
+def _guard(values: dict[str, str]) -> None:
+    errors = check_free_text(values, confirm_flagged=False)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _editable(report: SituationReport) -> None:
+    if report.status != ReportStatus.DRAFT:
+        raise ValidationError(_("An approved lägesbild cannot be changed: start a new version."))
+
+
+def create_report(access: Access, *, title: str, first: date, last: date) -> SituationReport:
+    from samtrygg.documents.situation_report import generated_findings
+
+    from .report_content import build
+
+    access.require(Permission.EDIT_SITUATION_REPORTS)
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": _("Give the lägesbild a title.")})
+    if last < first:
+        raise ValidationError({"last": _("The period ends before it begins.")})
+    content = build(access.municipality, first, last)
+    with transaction.atomic():
+        report = SituationReport.objects.create(
+            municipality=access.municipality,
+            title=title,
+            period_start=first,
+            period_end=last,
+            created_by=access.user,
+        )
+        ReportFinding.objects.bulk_create(
+            ReportFinding(report=report, kind=kind, generated_text=text, order=index)
+            for index, (kind, text) in enumerate(generated_findings(content))
+        )
+        record(
+            AuditAction.SITUATION_REPORT_CREATED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=report,
+            changes={"period": [first.isoformat(), last.isoformat()]},
+        )
+    return report
+
+
+def update_texts(access: Access, report: SituationReport, **texts: str) -> SituationReport:
+    access.require(Permission.EDIT_SITUATION_REPORTS)
+    _editable(report)
+    _guard(texts)
+    with transaction.atomic():
+        for name, value in texts.items():
+            setattr(report, name, value.strip())
+        report.save()
+        record(
+            AuditAction.SITUATION_REPORT_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=report,
+            changes={"fields": sorted(texts)},
+        )
+    return report
+
+
+def decide_finding(
+    access: Access, finding: ReportFinding, decision: str, text: str = ""
+) -> ReportFinding:
+    access.require(Permission.EDIT_SITUATION_REPORTS)
+    _editable(finding.report)
+    if decision not in FindingDecision.values:
+        raise ValidationError(_("Choose accept, edit or drop."))
+    if decision == FindingDecision.EDITED:
+        if not text.strip():
+            raise ValidationError({"text": _("Write the edited text.")})
+        _guard({"text": text})
+    with transaction.atomic():
+        finding.decision = decision
+        finding.text = text.strip() if decision == FindingDecision.EDITED else ""
+        finding.save(update_fields=["decision", "text"])
+        record(
+            AuditAction.SITUATION_REPORT_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=finding.report,
+            changes={"finding": finding.pk, "decision": decision},
+        )
+    return finding
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def approve(
+    access: Access, report: SituationReport, *, body: str, on: date, diarienummer: str = ""
+) -> SituationReport:
+    """Record the decision; the generated figures, maps and charts are frozen with it."""
+    from samtrygg.documents.situation_report import render_images
+
+    from .report_content import build
+
+    access.require(Permission.APPROVE_SITUATION_REPORTS)
+    _editable(report)
+    if not body.strip():
+        raise ValidationError({"body": _("Name the body that approved it, e.g. Kommunstyrelsen.")})
+    undecided = report.findings.filter(decision=FindingDecision.PROPOSED).count()
+    if undecided:
+        raise ValidationError(
+            _("%(n)d findings are not yet accepted, edited or dropped.") % {"n": undecided}
+        )
+    figures = build(report.municipality, report.period_start, report.period_end)
+    images = render_images(report.municipality, figures)
+    with transaction.atomic():
+        report.status = ReportStatus.APPROVED
+        report.approved_by = access.user
+        report.approved_body = body.strip()
+        report.approved_on = on
+        report.diarienummer = diarienummer.strip()
+        report.next_update_due = _add_years(on, UPDATE_YEARS)
+        report.content = {"figures": figures, "images": images}
+        report.save()
+        record(
+            AuditAction.SITUATION_REPORT_APPROVED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=report,
+            changes={"body": body, "on": on.isoformat(), "next_update_due": report.next_update_due},
+        )
+    return report
+
+
+def new_version(access: Access, report: SituationReport) -> SituationReport:
+    """A new draft from an approved version: the texts and decisions carry over."""
+    access.require(Permission.EDIT_SITUATION_REPORTS)
+    with transaction.atomic():
+        draft = SituationReport.objects.create(
+            municipality=report.municipality,
+            title=report.title,
+            period_start=report.period_start,
+            period_end=report.period_end,
+            version=report.version + 1,
+            previous=report,
+            other_information=report.other_information,
+            analysis_text=report.analysis_text,
+            sources_left_out=report.sources_left_out,
+            created_by=access.user,
+        )
+        ReportFinding.objects.bulk_create(
+            ReportFinding(
+                report=draft,
+                kind=f.kind,
+                generated_text=f.generated_text,
+                text=f.text,
+                decision=f.decision,
+                order=f.order,
+            )
+            for f in report.findings.all()
+        )
+        record(
+            AuditAction.SITUATION_REPORT_CREATED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=draft,
+            changes={"version": draft.version, "from": report.pk},
+        )
+    return draft
+
+
+def import_table(
+    access: Access, *, kind: str, title: str, source: str, raw: bytes
+) -> ImportedTable:
+    """A survey or Brå table from CSV (";" or ",", UTF-8): the first row names the columns."""
+    access.require(Permission.EDIT_SITUATION_REPORTS)
+    errors: list[str] = []
+    if kind not in TableKind.values:
+        errors.append(_("Choose the kind of table."))
+    if not title.strip() or not source.strip():
+        errors.append(_("Give the table a title and its source."))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(_("The file is not UTF-8 text.")) from None
+    dialect = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
+    rows = [
+        row
+        for row in csv.reader(io.StringIO(text), delimiter=dialect)
+        if any(c.strip() for c in row)
+    ]
+    if len(rows) < 2:
+        errors.append(_("The file needs a header row and at least one row of values."))
+    elif len(rows) > MAX_TABLE_ROWS + 1:
+        errors.append(_("At most %(n)d rows.") % {"n": MAX_TABLE_ROWS})
+    else:
+        width = len(rows[0])
+        for number, row in enumerate(rows[1:], start=2):
+            if len(row) != width:
+                errors.append(
+                    _("Row %(row)d has %(got)d columns; the header has %(want)d.")
+                    % {"row": number, "got": len(row), "want": width}
+                )
+            for column, value in zip(rows[0], row, strict=False):
+                findings = check_free_text({column: value}, confirm_flagged=True)
+                if findings:
+                    errors.append(
+                        _("Row %(row)d, column %(col)s: a personal identity number.")
+                        % {"row": number, "col": column}
+                    )
+    if errors:
+        raise ValidationError(errors[:50])
+    with transaction.atomic():
+        table = ImportedTable.objects.create(
+            municipality=access.municipality,
+            kind=kind,
+            title=title.strip(),
+            source=source.strip(),
+            columns=[c.strip() for c in rows[0]],
+            rows=[[c.strip() for c in row] for row in rows[1:]],
+            imported_by=access.user,
+        )
+        record(
+            AuditAction.TABLE_IMPORTED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=table,
+            changes={"rows": len(rows) - 1, "kind": kind},
+        )
+    return table
