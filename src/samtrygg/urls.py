@@ -42,6 +42,7 @@ municipality_patterns = [
     path("situation/", situation_views.situation_map, name="situation_map"),
     path("dashboard/", situation_views.dashboard, name="dashboard"),
     path("lagesbild/", report_views.report_list, name="report_list"),
+    path("lagesbild/week/", report_views.weekly_picture, name="weekly_picture"),
     path("lagesbild/tables/", report_views.table_list, name="table_list"),
     path("lagesbild/<int:report_id>/", report_views.report_detail, name="report_detail"),
     *(

@@ -56,6 +56,7 @@ def _jobs() -> list[Job]:
         Job("weekly-reminders", weekly_at(0, 8), lambda now: send_missing_report_reminders(now)),
         Job("weekly-summaries", weekly_at(0, 8), lambda now: send_weekly_summaries(now)),
     ]
+    jobs.append(Job("weekly-picture", hourly, _weekly_picture))
     if settings.POLISEN_FETCH_HOURLY:
         jobs.append(Job("fetch-polisen", hourly, _fetch_polisen))
     return jobs
@@ -63,6 +64,12 @@ def _jobs() -> list[Job]:
 
 def hourly(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H")
+
+
+def _weekly_picture(now: datetime) -> dict[str, Any]:
+    from samtrygg.situation.weekly_picture import send_due
+
+    return send_due(now)
 
 
 def _fetch_polisen(now: datetime) -> dict[str, Any]:

@@ -133,3 +133,33 @@ class ImportedTable(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class WeeklyPictureSettings(models.Model):
+    """Where and when the weekly EST lägesbild is e-mailed."""
+
+    municipality = models.OneToOneField(
+        "tenancy.Municipality", on_delete=models.CASCADE, related_name="weekly_picture_settings"
+    )
+    recipients = models.TextField(
+        _("distribution list"), blank=True, help_text=_("One e-mail address per line.")
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"),
+        default=0,
+        choices=[
+            (0, _("Monday")),
+            (1, _("Tuesday")),
+            (2, _("Wednesday")),
+            (3, _("Thursday")),
+            (4, _("Friday")),
+        ],
+    )
+    hour = models.PositiveSmallIntegerField(_("from hour"), default=9)
+    last_sent = models.CharField(max_length=10, blank=True)  # "2026-W47"
+
+    def __str__(self) -> str:
+        return f"{self.municipality}"
+
+    def addresses(self) -> list[str]:
+        return [line.strip() for line in self.recipients.splitlines() if line.strip()]

@@ -20,7 +20,14 @@ from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission
 
 from . import queries, services
-from .models import FindingDecision, ImportedTable, ReportFinding, SituationReport, TableKind
+from .models import (
+    FindingDecision,
+    ImportedTable,
+    ReportFinding,
+    SituationReport,
+    TableKind,
+    WeeklyPictureSettings,
+)
 
 
 class CreateForm(forms.Form):
@@ -208,4 +215,96 @@ def table_list(request: HttpRequest, access: Access) -> HttpResponse:
         request,
         "situation/table_list.html",
         {"tables": access.scope(ImportedTable.objects.all()), "form": form},
+    )
+
+
+class WeeklySettingsForm(forms.ModelForm[WeeklyPictureSettings]):
+    class Meta:
+        model = WeeklyPictureSettings
+        fields = ["recipients", "weekday", "hour"]
+
+    def clean_recipients(self) -> str:
+        from django.core.validators import validate_email
+
+        lines = [
+            line.strip() for line in self.cleaned_data["recipients"].splitlines() if line.strip()
+        ]
+        for line in lines:
+            try:
+                validate_email(line)
+            except ValidationError:
+                raise forms.ValidationError(
+                    _("“%(address)s” is not an e-mail address.") % {"address": line}
+                ) from None
+        return "\n".join(lines)
+
+
+def _week(request: HttpRequest) -> tuple[int, int]:
+    from datetime import date
+
+    value = request.GET.get("week", "")
+    try:
+        year_text, week_text = value.split("-W")
+        date.fromisocalendar(int(year_text), int(week_text), 1)
+        return int(year_text), int(week_text)
+    except ValueError:
+        year, week, _day = (timezone.localdate() - timedelta(days=7)).isocalendar()
+        return year, week
+
+
+@municipality_view()
+def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
+    from . import weekly_picture as picture
+
+    year, week = _week(request)
+    current = WeeklyPictureSettings.objects.filter(municipality=access.municipality).first()
+    may_send = access.can(Permission.APPROVE_SITUATION_REPORTS)
+    form = WeeklySettingsForm(
+        instance=current or WeeklyPictureSettings(municipality=access.municipality)
+    )
+    if request.method == "POST":
+        access.require(Permission.APPROVE_SITUATION_REPORTS)
+        if request.POST.get("action") == "send":
+            sent = picture.send(access.municipality, year, week, actor=access.user)
+            messages.success(
+                request, _("The lägesbild was sent to %(n)d recipients.") % {"n": sent}
+            )
+            return redirect(f"{request.path}?week={year}-W{week:02d}")
+        form = WeeklySettingsForm(
+            request.POST,
+            instance=current or WeeklyPictureSettings(municipality=access.municipality),
+        )
+        if form.is_valid():
+            form.save()
+            record(
+                AuditAction.SITUATION_REPORT_CHANGED,
+                actor=access.user,
+                municipality=access.municipality,
+                object_repr="Sändlista för veckans lägesbild",
+                changes={
+                    "recipients": len(form.instance.addresses()),
+                    "weekday": form.instance.weekday,
+                },
+            )
+            messages.success(request, _("The changes were saved."))
+            return redirect(request.path)
+    fmt = request.GET.get("format")
+    if fmt in ("pdf", "docx"):
+        content = picture.build(access.municipality, year, week)
+        data = picture.pdf_bytes(content) if fmt == "pdf" else picture.docx_bytes(content)
+        kinds = {
+            "pdf": "application/pdf",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }
+        response = HttpResponse(data, content_type=kinds[fmt])
+        response["Content-Disposition"] = f'attachment; filename="lagesbild-vecka-{week}.{fmt}"'
+        return response
+    return render(
+        request,
+        "situation/weekly_picture.html",
+        {
+            "c": picture.build(access.municipality, year, week),
+            "form": form if may_send else None,
+            "settings": current,
+        },
     )

@@ -1,0 +1,274 @@
+"""The weekly EST lägesbild ("Lägesbild vecka N"): what happened since last week per area, the
+areas' assessments, hot spots, alerts, and open and overdue cases. It goes to every actor, so
+restricted categories are left out. Made on demand and e-mailed on the municipality's chosen
+weekday."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from samtrygg.analysis.alerts import farrington
+from samtrygg.analysis.hotspots import gi_star
+from samtrygg.areas.models import Area
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.incidents.models import AreaAssessment, Category, Incident, Status, Visibility
+from samtrygg.incidents.notifications import missing_reporters
+from samtrygg.tenancy.models import Municipality
+
+from .geometry import geometry_for
+from .layers import _per_area
+from .localtime import day_number, local_days
+from .models import WeeklyPictureSettings
+from .snapshot import snapshot
+
+OPEN = (Status.NEW, Status.TRIAGED, Status.ASSIGNED, Status.IN_PROGRESS)
+
+
+def week_of(day: date) -> tuple[int, int]:
+    year, week, _day = day.isocalendar()
+    return year, week
+
+
+def build(municipality: Municipality, iso_year: int, iso_week: int) -> dict[str, Any]:
+    monday = date.fromisocalendar(iso_year, iso_week, 1)
+    sunday = monday + timedelta(days=6)
+    snap = snapshot(municipality.pk)
+    restricted = list(
+        Category.objects.filter(
+            municipality=municipality, visibility=Visibility.RESTRICTED
+        ).values_list("pk", flat=True)
+    )
+    days = local_days(snap["start"])
+    shared = snap.counted & ~np.isin(snap["category"], restricted)
+    this = shared & (days >= day_number(monday)) & (days <= day_number(sunday))
+    last = shared & (days >= day_number(monday) - 7) & (days < day_number(monday))
+    areas = list(Area.objects.filter(municipality=municipality).values_list("pk", "name"))
+    ids = np.array([pk for pk, _n in areas], dtype=np.int64)
+    now_counts = _per_area(snap["area"][this], ids)
+    before = _per_area(snap["area"][last], ids)
+    labels = dict(Category.objects.filter(municipality=municipality).values_list("pk", "label_sv"))
+    per_area = []
+    for (pk, name), n, p in zip(areas, now_counts.tolist(), before.tolist(), strict=True):
+        chosen = this & (snap["area"] == pk)
+        top = np.bincount(snap["category"][chosen]) if chosen.any() else np.zeros(0)
+        main = [labels.get(int(c), "") for c in np.argsort(top)[::-1][:3] if top[c] > 0]
+        per_area.append({"area": name, "count": n, "previous": p, "main": main})
+    assessments = [
+        {
+            "area": a.area.name,
+            "level": a.get_level_display(),
+            "colour": a.level,
+            "comment": a.comment,
+            "by": a.weekly_report.organisation.name,
+        }
+        for a in AreaAssessment.objects.filter(
+            weekly_report__municipality=municipality,
+            weekly_report__iso_year=iso_year,
+            weekly_report__iso_week=iso_week,
+        )
+        .select_related("area", "weekly_report__organisation")
+        .order_by("area__name")
+    ]
+    return {
+        "municipality": municipality.name,
+        "year": iso_year,
+        "week": iso_week,
+        "monday": monday,
+        "sunday": sunday,
+        "total": int(this.sum()),
+        "previous_total": int(last.sum()),
+        "per_area": sorted(per_area, key=lambda r: -r["count"]),
+        "assessments": assessments,
+        "hotspots": _hotspots(municipality, snap, shared, days, sunday),
+        "alerts": _alerts(snap, shared, days, sunday, labels),
+        "cases": _cases(municipality, restricted),
+        "missing": len(missing_reporters(municipality, iso_year, iso_week)),
+    }
+
+
+def _hotspots(
+    municipality: Municipality, snap: Any, shared: Any, days: Any, sunday: date
+) -> list[dict[str, Any]]:
+    geometry = geometry_for(municipality)
+    if geometry is None:
+        return []
+    recent = (
+        shared
+        & (days > day_number(sunday) - 28)
+        & (days <= day_number(sunday))
+        & ~np.isnan(snap["x"])
+    )
+    cells = geometry.cell_of(snap["x"][recent], snap["y"][recent])
+    counts = np.bincount(cells[cells >= 0], minlength=geometry.grid.size)[geometry.inside].astype(
+        float
+    )
+    if counts.sum() == 0:
+        return []
+    result = gi_star(counts, geometry.weights)
+    names = dict(Area.objects.filter(municipality=municipality).values_list("pk", "name"))
+    by_area: dict[str, int] = {}
+    for k in np.flatnonzero(result.bins >= 2):
+        area = geometry.cell_area[k]
+        name = names.get(area, "–") if area is not None else "–"
+        by_area[name] = by_area.get(name, 0) + 1
+    return [{"area": a, "squares": n} for a, n in sorted(by_area.items(), key=lambda i: -i[1])]
+
+
+def _alerts(snap: Any, shared: Any, days: Any, sunday: date, labels: dict[int, str]) -> list[str]:
+    weeks = 3 * 52 + 4
+    first = day_number(sunday) - weeks * 7 + 1
+    mask = shared & (days >= first) & (days <= day_number(sunday))
+    week = (days[mask] - first) // 7
+    ids = list(labels)
+    counts = np.zeros((len(ids), weeks))
+    for row, pk in enumerate(ids):
+        counts[row] = np.bincount(week[snap["category"][mask] == pk], minlength=weeks)[:weeks]
+    if not ids:
+        return []
+    result = farrington(counts)
+    return [labels[pk] for row, pk in enumerate(ids) if result.alert[row, -1]]
+
+
+def _cases(municipality: Municipality, restricted: list[int]) -> list[dict[str, Any]]:
+    today = timezone.localdate()
+    rows = (
+        Incident.objects.filter(
+            municipality=municipality, status__in=OPEN, handling_organisation__isnull=False
+        )
+        .exclude(category_id__in=restricted)
+        .values("handling_organisation__name")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
+        .order_by("-open")
+    )
+    return [
+        {
+            "organisation": r["handling_organisation__name"],
+            "open": r["open"],
+            "overdue": r["overdue"],
+        }
+        for r in rows
+    ]
+
+
+def pdf_bytes(content: dict[str, Any]) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("sv"):
+        html = render_to_string("documents/weekly_picture.html", {"c": content})
+    return HTML(string=html).write_pdf()
+
+
+def docx_bytes(content: dict[str, Any]) -> bytes:
+    from docx import Document
+
+    document = Document()
+    document.add_heading(f"Lägesbild vecka {content['week']} – {content['municipality']}", 0)
+    document.add_paragraph(
+        f"{content['monday']:%Y-%m-%d} – {content['sunday']:%Y-%m-%d}: "
+        f"{content['total']} händelser ({content['previous_total']} veckan före). "
+        f"{content['missing']} rapportörer har inte rapporterat."
+    )
+    sections = [
+        (
+            "Per område",
+            ["Område", "Händelser", "Veckan före", "Vanligast"],
+            [
+                [r["area"], r["count"], r["previous"], ", ".join(r["main"])]
+                for r in content["per_area"]
+            ],
+        ),
+        (
+            "Områdesbedömningar",
+            ["Område", "Bedömning", "Av", "Kommentar"],
+            [[a["area"], a["level"], a["by"], a["comment"]] for a in content["assessments"]],
+        ),
+        (
+            "Heta punkter (4 veckor)",
+            ["Område", "Rutor"],
+            [[h["area"], h["squares"]] for h in content["hotspots"]],
+        ),
+        (
+            "Öppna och försenade ärenden",
+            ["Organisation", "Öppna", "Försenade"],
+            [[c["organisation"], c["open"], c["overdue"]] for c in content["cases"]],
+        ),
+    ]
+    for heading, header, rows in sections:
+        document.add_heading(heading, 1)
+        if not rows:
+            document.add_paragraph("Inga.")
+            continue
+        table = document.add_table(rows=1, cols=len(header))
+        table.style = "Light Grid Accent 1"
+        for cell, value in zip(table.rows[0].cells, header, strict=True):
+            cell.text = value
+        for row in rows:
+            for cell, value in zip(table.add_row().cells, row, strict=True):
+                cell.text = str(value)
+    document.add_heading("Larm", 1)
+    document.add_paragraph(", ".join(content["alerts"]) or "Inga ovanliga ökningar.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def send(municipality: Municipality, iso_year: int, iso_week: int, actor: Any = None) -> int:
+    """E-mail the week's lägesbild (PDF and Word attached) to the distribution list."""
+    settings_row = WeeklyPictureSettings.objects.filter(municipality=municipality).first()
+    recipients = settings_row.addresses() if settings_row else []
+    if not recipients:
+        return 0
+    content = build(municipality, iso_year, iso_week)
+    name = f"lagesbild-vecka-{iso_week}"
+    message = EmailMessage(
+        subject=f"Lägesbild vecka {iso_week}, {municipality.name}",
+        body=(
+            f"Hej!\n\nHär är lägesbilden för vecka {iso_week}: {content['total']} händelser "
+            f"({content['previous_total']} veckan före). Den finns som PDF och Word.\n\nSamtrygg\n"
+        ),
+        bcc=recipients,
+    )
+    message.attach(f"{name}.pdf", pdf_bytes(content), "application/pdf")
+    message.attach(
+        f"{name}.docx",
+        docx_bytes(content),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    message.send()
+    with transaction.atomic():
+        if settings_row:
+            settings_row.last_sent = f"{iso_year}-W{iso_week:02d}"
+            settings_row.save(update_fields=["last_sent"])
+        record(
+            AuditAction.NOTIFICATION_SENT,
+            actor=actor or "samtrygg",
+            municipality=municipality,
+            changes={
+                "kind": "weekly_picture",
+                "week": f"{iso_year}-W{iso_week:02d}",
+                "sent": len(recipients),
+            },
+        )
+    return len(recipients)
+
+
+def send_due(now: Any) -> dict[str, int]:
+    """Scheduled: each municipality's picture of the week just ended, on its chosen weekday."""
+    local = timezone.localtime(now)
+    year, week = week_of(local.date() - timedelta(days=7))
+    key = f"{year}-W{week:02d}"
+    sent = {}
+    for row in WeeklyPictureSettings.objects.select_related("municipality"):
+        if (local.weekday(), local.hour) >= (row.weekday, row.hour) and row.last_sent != key:
+            sent[row.municipality.slug] = send(row.municipality, year, week)
+    return sent

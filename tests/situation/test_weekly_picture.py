@@ -1,0 +1,96 @@
+"""The weekly EST lägesbild: on the page, as PDF and Word, e-mailed to the distribution list by
+hand and on the chosen weekday; restricted categories never in it."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from io import StringIO
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pypdfium2 as pdfium
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from samtrygg.incidents.models import Category
+from samtrygg.incidents.services import IncidentInput, create_incident
+from samtrygg.situation import weekly_picture
+from samtrygg.situation.models import WeeklyPictureSettings
+from samtrygg.tenancy.models import Municipality, Organisation, User
+from samtrygg.tenancy.policy import access_for
+
+pytestmark = pytest.mark.usefixtures("swedish")
+
+
+@pytest.fixture
+def demo(db: Any) -> Municipality:
+    call_command("build_demo", incidents=1500, stdout=StringIO())
+    return Municipality.objects.get(slug="halmstad")
+
+
+def test_restricted_incidents_stay_out(demo: Municipality) -> None:
+    year, week, _day = (timezone.localdate() - timedelta(days=7)).isocalendar()
+    before = weekly_picture.build(demo, year, week)["total"]
+    reporter = User.objects.get(email="rapportor.halmstad@example.se")
+    access = access_for(reporter, "halmstad")
+    when = datetime.fromisocalendar(year, week, 3).replace(
+        hour=12, tzinfo=ZoneInfo("Europe/Stockholm")
+    )
+    create_incident(
+        access,
+        IncidentInput(
+            category=Category.objects.get(municipality=demo, code="hot-vald-personal"),
+            reporting_organisation=Organisation.objects.get(
+                municipality=demo, name="Halmstadhem AB"
+            ),
+            occurred_at=when,
+            lat=56.674,
+            lon=12.857,
+        ),
+    )
+    assert weekly_picture.build(demo, year, week)["total"] == before
+
+
+def test_page_documents_and_sending(demo: Municipality, client: Client) -> None:
+    client.force_login(User.objects.get(email="samordnare.halmstad@example.se"))
+    url = "/k/halmstad/lagesbild/week/"
+    page = client.get(url)
+    assert page.status_code == 200 and "Lägesbild vecka" in page.content.decode()
+    pdf = client.get(url, {"format": "pdf"}).content
+    text = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    assert "Lägesbild vecka" in text and "Per område" in text
+    from docx import Document
+
+    word = Document(io.BytesIO(client.get(url, {"format": "docx"}).content))
+    assert word.paragraphs[0].text.startswith("Lägesbild vecka")
+    refused = client.post(url, {"recipients": "inte en adress", "weekday": 0, "hour": 9})
+    assert "inte en e-postadress" in refused.content.decode()
+    client.post(url, {"recipients": "polis@example.se\nbostad@example.se", "weekday": 0, "hour": 9})
+    client.post(url, {"action": "send"})
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert sorted(message.bcc) == ["bostad@example.se", "polis@example.se"]
+    assert [a[0].rsplit(".", 1)[1] for a in message.attachments] == ["pdf", "docx"]
+
+
+def test_scheduled_on_the_chosen_weekday_once(demo: Municipality) -> None:
+    WeeklyPictureSettings.objects.create(
+        municipality=demo, recipients="polis@example.se", weekday=1, hour=9
+    )
+    zone = ZoneInfo("Europe/Stockholm")
+    monday = datetime(2026, 11, 23, 10, tzinfo=zone)
+    assert weekly_picture.send_due(monday) == {}
+    tuesday = monday + timedelta(days=1)
+    assert weekly_picture.send_due(tuesday) == {"halmstad": 1}
+    assert weekly_picture.send_due(tuesday + timedelta(hours=3)) == {}
+    assert len(mail.outbox) == 1 and "vecka 47" in mail.outbox[0].subject
+
+
+def test_viewer_reads_but_does_not_send(demo: Municipality, client: Client) -> None:
+    client.force_login(User.objects.get(email="politiker.halmstad@example.se"))
+    assert client.get("/k/halmstad/lagesbild/week/").status_code == 200
+    assert client.post("/k/halmstad/lagesbild/week/", {"action": "send"}).status_code == 403
