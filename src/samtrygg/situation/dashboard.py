@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,18 @@ class Dashboard:
     def today(self) -> date:
         return timezone.localdate()
 
+    @cached_property
+    def _base(self) -> NDArray[np.bool_]:
+        return self._compute_base()
+
     def base(self) -> NDArray[np.bool_]:
+        return self._base
+
+    @cached_property
+    def _days(self) -> NDArray[np.int64]:
+        return local_days(self.view.snap["start"])
+
+    def _compute_base(self) -> NDArray[np.bool_]:
         """Counted incidents the user's aggregates include, with every filter except time."""
         wide = SituationFilters(
             categories=self.view.filters.categories,
@@ -79,7 +91,7 @@ class Dashboard:
         return mask
 
     def days(self) -> NDArray[np.int64]:
-        return local_days(self.view.snap["start"])
+        return self._days
 
     def _count(
         self, mask: NDArray[np.bool_], days: NDArray[np.int64], first: date, last: date
@@ -247,10 +259,8 @@ class Dashboard:
         another within 200 m raised in the following 7 days? Cached for the day."""
         view = self.view
         coordinator = int(view.access.role or 0) >= Role.COORDINATOR
-        key = (
-            f"near-repeat:{view.access.municipality.pk}:{self.today}:{view.snap.size}:"
-            f"{view.snap.last_change}:{coordinator}"
-        )
+        # Once a day: a test over a year of incidents does not change with today's reports.
+        key = f"near-repeat:{view.access.municipality.pk}:{self.today}:{coordinator}"
         cached = cache.get(key)
         if cached is not None:
             return cached or None
