@@ -19,7 +19,6 @@ from numpy.typing import NDArray
 from samtrygg.analysis.alerts import farrington
 from samtrygg.analysis.counts import change, concentration
 from samtrygg.analysis.emerging import emerging_hot_spots
-from samtrygg.analysis.knox import knox
 from samtrygg.areas.models import Area
 from samtrygg.incidents.models import Category
 from samtrygg.incidents.notifications import missing_reporters
@@ -28,14 +27,14 @@ from samtrygg.tenancy.roles import Role
 from .filters import SituationFilters, filter_mask, statistics_mask
 from .layers import View, _per_area
 from .localtime import day_number, local_days, local_minutes
+from .near_repeat import CATEGORIES as NEAR_REPEAT_CATEGORIES
+from .near_repeat import near_repeat
 
 TREND_WEEKS = 52
 HISTORY_WEEKS = 3 * 52 + 4  # for the seasonal baseline of the 52 weeks shown
 TOP_CATEGORIES = 6
 EMERGING_WEEKS = 12
-KNOX_MAX_EVENTS = 20_000
-KNOX_PERMUTATIONS = 99
-NEAR_REPEAT_CATEGORIES = ("brand", "skadegorelse", "klotter")
+
 EMERGING_LABELS = {
     "new": gettext_lazy("new hot spot"),
     "consecutive": gettext_lazy("consecutive hot spot"),
@@ -277,31 +276,38 @@ class Dashboard:
             & (days >= day_number(self.today - timedelta(days=365)))
             & ~np.isnan(snap["x"])
         )
-        chosen = np.flatnonzero(mask)[-KNOX_MAX_EVENTS:]
-        result: dict[str, Any] = {}
-        if chosen.size >= 30:
-            test = knox(
-                snap["x"][chosen],
-                snap["y"][chosen],
-                days[chosen].astype(float),
-                [0, 200, 400],
-                [0, 8, 15],
-                permutations=KNOX_PERMUTATIONS,
-                seed=1,
-            )
-            ratio, p = float(test.ratio[0, 0]), float(test.p_value[0, 0])
-            result = {
-                "ratio": round(ratio, 2),
-                "p": round(p, 3),
-                "events": int(chosen.size),
-                "raised": ratio > 1 and p < 0.05,
-                "categories": sorted(codes.values()),
-            }
+        chosen = np.flatnonzero(mask)
+        result: dict[str, Any] = (
+            near_repeat(snap["x"][chosen], snap["y"][chosen], days[chosen]) or {}
+        )
+        if result:
+            result["categories"] = sorted(codes.values())
         cache.set(key, result, 60 * 60 * 24)
         return result or None
 
     def emerging(self) -> list[dict[str, Any]]:
-        """Emerging hot-spot classes of the 250 m squares over the last 12 weeks, by area."""
+        """Emerging hot-spot classes of the 250 m squares over the last 12 weeks, by area.
+        Cached until the incidents change (any new or changed incident invalidates it)."""
+        view = self.view
+        key = "emerging:" + ":".join(
+            str(part)
+            for part in (
+                view.access.municipality.pk,
+                self.today,
+                view.filters.query(),
+                view.access.role,
+                sorted(view.access.organisation_ids),
+                view.snap.size,
+                view.snap.last_change,
+            )
+        )
+        cached = cache.get(key)
+        if cached is None:
+            cached = self._emerging()
+            cache.set(key, cached, 60 * 60)
+        return list(cached)
+
+    def _emerging(self) -> list[dict[str, Any]]:
         view = self.view
         if view.geometry is None:
             return []

@@ -33,6 +33,8 @@ class MunicipalityGeometry:
     weights: sparse.csr_array  # queen neighbours (cell itself included) among the inside cells
     cell_area: NDArray[Any]  # area id (or None) per inside cell
     heat_grid: Grid
+    # [south, west, north, east] in WGS 84 per inside cell (the order of ``inside``).
+    cell_bounds: NDArray[np.float64]
 
     def cell_of(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int64]:
         """Flat 250 m cell index per point (−1 outside the grid or without a point)."""
@@ -91,4 +93,12 @@ def _build(municipality: Municipality) -> MunicipalityGeometry:
     weights = sparse.csr_array(full[inside][:, inside])
     areas = assign_areas(municipality.pk, cx.ravel()[inside], cy.ravel()[inside])
     heat_grid = Grid.covering([minx, maxx], [miny, maxy], HEAT_CELL_M, pad=3)
-    return MunicipalityGeometry(grid, inside, weights, areas, heat_grid)
+    return MunicipalityGeometry(grid, inside, weights, areas, heat_grid, _bounds(grid, inside))
+
+
+def _bounds(grid: Grid, flat: NDArray[np.int64]) -> NDArray[np.float64]:
+    rows, cols = np.divmod(flat, grid.shape[1])
+    west, south = grid.x0 + cols * grid.cell, grid.y0 + rows * grid.cell
+    lon0, lat0 = sweref_to_wgs84(west, south)
+    lon1, lat1 = sweref_to_wgs84(west + grid.cell, south + grid.cell)
+    return np.round(np.column_stack([lat0, lon0, lat1, lon1]), 6)

@@ -20,7 +20,6 @@ from samtrygg.analysis.alerts import farrington
 from samtrygg.analysis.counts import change, concentration
 from samtrygg.analysis.emerging import emerging_hot_spots
 from samtrygg.analysis.hotspots import gi_star
-from samtrygg.analysis.knox import knox
 from samtrygg.areas.models import Area
 from samtrygg.exchange.police_types import counts_by_category, events_for
 from samtrygg.incidents.models import Category, Visibility
@@ -30,6 +29,7 @@ from .geometry import MunicipalityGeometry, geometry_for
 from .layers import _per_area
 from .localtime import day_number, local_days, local_minutes
 from .models import ImportedTable
+from .near_repeat import near_repeat
 from .snapshot import Snapshot, snapshot
 
 MONTHS_SV = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
@@ -256,24 +256,7 @@ def _near_repeat(
         ).values_list("pk", flat=True)
     )
     chosen = np.flatnonzero(now & np.isin(snap["category"], wanted) & ~np.isnan(snap["x"]))
-    chosen = chosen[-20_000:]
-    if chosen.size < 30:
-        return None
-    days = local_days(snap["start"][chosen]).astype(float)
-    test = knox(
-        snap["x"][chosen],
-        snap["y"][chosen],
-        days,
-        [0, 200, 400],
-        [0, 8, 15],
-        permutations=99,
-        seed=1,
-    )
-    return {
-        "ratio": round(float(test.ratio[0, 0]), 2),
-        "p": round(float(test.p_value[0, 0]), 3),
-        "events": int(chosen.size),
-    }
+    return near_repeat(snap["x"][chosen], snap["y"][chosen], local_days(snap["start"][chosen]))
 
 
 def _emerging(

@@ -109,11 +109,15 @@
       },
       async grid() {
         const data = await getJson(element.dataset.layerGrid + "?" + filterQuery());
-        const max = Math.max(1, ...data.features.map((f) => f.properties.count || 0));
-        return L.geoJSON(data, {
-          style: (f) => ({ color: "#555", weight: 0.5, fillColor: shade(f.properties.count, max), fillOpacity: 0.7 }),
-          onEachFeature: (f, layer) => layer.bindPopup(element.dataset.labelCount + ": " + (f.properties.count === null ? "&lt;3" : f.properties.count)),
-        });
+        const max = Math.max(1, ...data.cells.map((c) => c[4] || 0));
+        const renderer = L.canvas();
+        const group = L.featureGroup();
+        for (const [s, w, n, e, count] of data.cells) {
+          L.rectangle([[s, w], [n, e]], { renderer, color: "#555", weight: 0.5, fillColor: shade(count, max), fillOpacity: 0.7 })
+            .bindPopup(element.dataset.labelCount + ": " + (count === null ? "&lt;3" : count))
+            .addTo(group);
+        }
+        return group;
       },
       async heat() {
         const data = await getJson(element.dataset.layerHeat + "?" + filterQuery());
