@@ -312,6 +312,9 @@ if not DEBUG and not DEMO_MODE and not TESTING:
 
 # Places, never persons: aggregates over fewer incidents than this are suppressed.
 SMALL_COUNT_THRESHOLD = env_int("SAMTRYGG_SMALL_COUNT_THRESHOLD", 3)
+# Duplicate candidates: related category within this distance and time of each other.
+DUPLICATE_RADIUS_M = env_int("SAMTRYGG_DUPLICATE_RADIUS_M", 100)
+DUPLICATE_HOURS = env_int("SAMTRYGG_DUPLICATE_HOURS", 12)
 
 LOGGING = {
     "version": 1,

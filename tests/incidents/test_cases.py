@@ -233,3 +233,14 @@ def test_weekly_report_refuses_a_future_or_impossible_week(seeded: World) -> Non
     year, week, _ = (timezone.localdate() + timedelta(days=14)).isocalendar()
     with pytest.raises(ValidationError, match="inte börjat"):
         submit_weekly_report(access, WeeklyReportInput(seeded.a_org, year, week))
+
+
+def test_duplicate_distance_is_a_setting(seeded: World, settings: Any) -> None:
+    first = report(seeded, seeded.bob, seeded.a_org)
+    x, y = wgs84_to_sweref([LON], [LAT])
+    lon, lat = sweref_to_wgs84([x[0] + 150], [y[0]])
+    second = report(seeded, seeded.carol, seeded.a_other_org, lat=float(lat[0]), lon=float(lon[0]))
+    coordinator = seeded.access(seeded.dave)
+    assert second not in duplicates.candidates(coordinator, first)  # 150 m > 100 m
+    settings.DUPLICATE_RADIUS_M = 200
+    assert second in duplicates.candidates(coordinator, first)

@@ -11,8 +11,6 @@ from samtrygg.tenancy.policy import Access
 
 from .models import Incident, Status
 
-DEFAULT_RADIUS_M = 100.0
-DEFAULT_WINDOW = timedelta(hours=12)
 # Categories whose reports may describe the same event.
 RELATED = {
     "brand": {"brand", "skadegorelse"},
@@ -26,12 +24,17 @@ RELATED = {
 def candidates(
     access: Access,
     incident: Incident,
-    radius_m: float = DEFAULT_RADIUS_M,
-    window: timedelta = DEFAULT_WINDOW,
+    radius_m: float | None = None,
+    window: timedelta | None = None,
 ) -> QuerySet[Incident]:
     """Reports in the user's scope of a related category within ``radius_m`` and ``window``,
     and any with the same external id. The distance is filtered on the indexed SWEREF 99 TM
-    coordinates (a box), then exactly."""
+    coordinates (a box), then exactly. The defaults are the installation's settings
+    (SAMTRYGG_DUPLICATE_RADIUS_M, SAMTRYGG_DUPLICATE_HOURS; 100 m and 12 h)."""
+    from django.conf import settings
+
+    radius_m = radius_m if radius_m is not None else settings.DUPLICATE_RADIUS_M
+    window = window if window is not None else timedelta(hours=settings.DUPLICATE_HOURS)
     scoped = access.scope(Incident.objects.select_related("category", "reporting_organisation"))
     others = scoped.exclude(pk=incident.pk).exclude(status=Status.DUPLICATE)
     same_external = (

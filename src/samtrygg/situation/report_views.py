@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 from samtrygg.tenancy.policy import Access, municipality_view
-from samtrygg.tenancy.roles import Permission
+from samtrygg.tenancy.roles import Permission, Role
 
 from . import queries, services
 from .models import (
@@ -288,9 +289,11 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
             )
             messages.success(request, _("The changes were saved."))
             return redirect(request.path)
+    content = picture.build(access.municipality, year, week)
+    if access.role is None or access.role == Role.VIEWER:
+        content = picture.suppressed(content, settings.SMALL_COUNT_THRESHOLD)
     fmt = request.GET.get("format")
     if fmt in ("pdf", "docx"):
-        content = picture.build(access.municipality, year, week)
         data = picture.pdf_bytes(content) if fmt == "pdf" else picture.docx_bytes(content)
         kinds = {
             "pdf": "application/pdf",
@@ -303,7 +306,7 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
         request,
         "situation/weekly_picture.html",
         {
-            "c": picture.build(access.municipality, year, week),
+            "c": content,
             "form": form if may_send else None,
             "settings": current,
         },

@@ -160,6 +160,25 @@ def _cases(municipality: Municipality, restricted: list[int]) -> list[dict[str, 
     ]
 
 
+def suppressed(content: dict[str, Any], threshold: int) -> dict[str, Any]:
+    """The picture as a viewer may see it: counts under the threshold hidden ("<3")."""
+
+    def hide(value: int) -> int | str:
+        return f"<{threshold}" if 0 < value < threshold else value
+
+    out = dict(content)
+    out["total"], out["previous_total"] = hide(content["total"]), hide(content["previous_total"])
+    out["per_area"] = [
+        {**row, "count": hide(row["count"]), "previous": hide(row["previous"])}
+        for row in content["per_area"]
+    ]
+    out["cases"] = [
+        {**row, "open": hide(row["open"]), "overdue": hide(row["overdue"])}
+        for row in content["cases"]
+    ]
+    return out
+
+
 def pdf_bytes(content: dict[str, Any]) -> bytes:
     from weasyprint import HTML
 

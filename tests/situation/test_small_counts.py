@@ -1,0 +1,86 @@
+"""Small-count suppression on every aggregate route a viewer can reach: with only one and two
+incidents in the municipality, no count of 1 or 2 may reach a viewer anywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from django.test import Client
+from django.urls import URLPattern, get_resolver
+
+from samtrygg.incidents.categories import seed_categories
+from samtrygg.tenancy.roles import Role
+
+from .. import factories
+from ..conftest import World
+from ..incidents.test_incidents import report
+
+pytestmark = pytest.mark.usefixtures("swedish")
+COUNT_KEYS = {"count", "previous", "total", "previous_total", "value", "open", "overdue"}
+AGGREGATE_PREFIXES = ("situation_", "dashboard", "weekly_picture", "report_document_")
+
+
+def aggregate_urls(world: World) -> list[str]:
+    """Every route of the situation picture, dashboard and documents (new ones join by name)."""
+    urls = []
+    for entry in get_resolver().url_patterns:
+        for sub in getattr(entry, "url_patterns", []):
+            if isinstance(sub, URLPattern) and (sub.name or "").startswith(AGGREGATE_PREFIXES):
+                path = str(sub.pattern).replace("<int:report_id>", str(world.situation_report().pk))
+                urls.append(f"/k/{world.a.slug}/{path}")
+    return urls
+
+
+def small_numbers_in_json(data: Any, key: str = "") -> list[str]:
+    found = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            found += small_numbers_in_json(v, k)
+    elif isinstance(data, list):
+        if key == "cells":  # grid: [south, west, north, east, count]
+            found += [str(c) for c in data if isinstance(c, list) and c[4] in (1, 2)]
+        else:
+            for v in data:
+                found += small_numbers_in_json(v, key)
+    elif key in COUNT_KEYS and data in (1, 2):
+        found.append(f"{key}={data}")
+    return found
+
+
+def test_no_count_under_three_reaches_a_viewer(world: World, client: Client) -> None:
+    seed_categories(world.a)
+    report(world, world.bob, world.a_org)
+    report(world, world.bob, world.a_org, code="brand", lat=factories.HALMSTAD_LAT + 0.005)
+    report(world, world.bob, world.a_org, code="brand", lat=factories.HALMSTAD_LAT + 0.006)
+    viewer = factories.member(world.a_org, Role.VIEWER, "politiker@example.se")
+    client.force_login(viewer)
+    urls = aggregate_urls(world)
+    assert len(urls) >= 19  # layers, tables, dashboard blocks, weekly picture, documents
+    for url in urls:
+        for query in ("", "?period=year"):
+            response = client.get(url + query)
+            assert response.status_code == 200, (url, response.status_code)
+            kind = response["Content-Type"]
+            body = response.content
+            if "json" in kind:
+                assert small_numbers_in_json(json.loads(body)) == [], url
+            elif "csv" in kind:
+                rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+                for row in rows:
+                    for column, value in row.items():
+                        if column in COUNT_KEYS or column.startswith(("count", "previous")):
+                            assert value not in ("1", "2"), (url, row)
+                if "points" in url:
+                    assert rows == []
+            elif "pdf" in kind:
+                text = "".join(
+                    page.get_textpage().get_text_range() for page in pdfium.PdfDocument(body)
+                )
+                assert "<3" in text or "färre än 3" in text, url
+    weekly = client.get(f"/k/{world.a.slug}/lagesbild/week/?period=year").content.decode()
+    assert "<strong>&lt;3</strong>" in weekly or "<strong>0</strong>" in weekly
