@@ -79,7 +79,7 @@ municipality_patterns = [
             {"table": table},
             name=f"situation_table_{table}",
         )
-        for table in ("areas", "hotspots", "points")
+        for table in ("areas", "grid", "hotspots", "points")
     ),
     path("report/", incident_views.weekly_report, name="weekly_report"),
     path("weeks/", week_views.week_overview, name="week_overview"),

@@ -169,18 +169,43 @@ def heat(view: View) -> dict[str, Any]:
 
 
 def grid(view: View) -> dict[str, Any]:
-    """Counts per 250 m cell with incidents, compactly: [south, west, north, east, count]
-    (count null where suppressed). Thousands of cells stay small and quick this way."""
+    """Counts per 250 m cell with incidents, compactly: [south, west, north, east, count].
+    Thousands of cells stay small and quick this way."""
     if view.geometry is None:
         return {"cell_m": 250, "cells": []}
     counts = view.cell_counts
-    nonzero = np.flatnonzero(counts > 0)
-    bounds = view.geometry.cell_bounds[nonzero].tolist()
-    values = counts[nonzero].astype(int).tolist()
-    if view.aggregates_only:
-        values = [view.suppress(v) for v in values]
+    # A viewer gets no square with fewer incidents than the threshold: not even its place.
+    least = view.threshold if view.aggregates_only else 1
+    shown = np.flatnonzero(counts >= least)
+    bounds = view.geometry.cell_bounds[shown].tolist()
+    values = counts[shown].astype(int).tolist()
     cells = [[*b, v] for b, v in zip(bounds, values, strict=True)]
     return {"cell_m": 250, "cells": cells}
+
+
+def grid_table(view: View, limit: int = 50) -> list[dict[str, Any]]:
+    """The squares with most incidents, with their area (the grid layer as a table)."""
+    if view.geometry is None:
+        return []
+    counts = view.cell_counts
+    order = np.argsort(counts)[::-1][:limit]
+    names = _area_names(view)
+    rows = []
+    least = view.threshold if view.aggregates_only else 1
+    for k in order.tolist():
+        if counts[k] < least:
+            break
+        south, west, north, east = view.geometry.cell_bounds[k].tolist()
+        area = view.geometry.cell_area[k]
+        rows.append(
+            {
+                "area": names.get(area, "") if area is not None else "",
+                "count": view.suppress(int(counts[k])),
+                "lat": round((south + north) / 2, 5),
+                "lon": round((west + east) / 2, 5),
+            }
+        )
+    return rows
 
 
 def hotspots(view: View) -> dict[str, Any]:

@@ -66,6 +66,7 @@ def situation_map(request: HttpRequest, access: Access) -> HttpResponse:
         "aggregates_only": view.aggregates_only,
         "area_rows": layers.areas(view)["areas"],
         "hotspot_rows": [f["properties"] for f in layers.hotspots(view)["features"]],
+        "grid_rows": layers.grid_table(view),
         "point_rows": [f["properties"] for f in layers.points(view, TABLE_ROWS)["features"]],
         "assessment_rows": _assessment_rows(view),
         "police": _police_context(view),
@@ -91,6 +92,7 @@ def situation_layer(request: HttpRequest, access: Access, layer: str) -> JsonRes
 
 TABLES = {
     "areas": ("name", "count", "previous", "population", "rate"),
+    "grid": ("area", "count", "lat", "lon"),
     "hotspots": ("area", "kind", "confidence", "z", "count", "cell"),
     "points": ("id", "category", "when", "status"),
 }
@@ -102,6 +104,8 @@ def situation_table_csv(request: HttpRequest, access: Access, table: str) -> Htt
     view = _view(request, access)
     if table == "areas":
         rows = layers.areas(view)["areas"]
+    elif table == "grid":
+        rows = layers.grid_table(view, limit=100_000)
     elif table == "hotspots":
         rows = [f["properties"] for f in layers.hotspots(view)["features"]]
     else:
