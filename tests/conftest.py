@@ -61,6 +61,26 @@ class World:
         seed_categories(self.a)
         return Category.objects.get(municipality=self.a, code="klotter")
 
+    def plan_object(self, kind: str) -> Any:
+        """A problem, plan, evaluation or meeting of municipality A (made on first use)."""
+        from datetime import date
+
+        from samtrygg.plans.models import ActionPlan, Evaluation, Meeting, Problem
+
+        if kind == "problem":
+            return Problem.objects.get_or_create(municipality=self.a, title="Bränder i centrum")[0]
+        if kind == "plan":
+            return ActionPlan.objects.get_or_create(
+                municipality=self.a,
+                title="Åtgärdsplan",
+                defaults={"period_start": date(2026, 1, 1), "period_end": date(2027, 12, 31)},
+            )[0]
+        if kind == "evaluation":
+            return Evaluation.objects.get_or_create(municipality=self.a, title="Belysning")[0]
+        return Meeting.objects.get_or_create(
+            municipality=self.a, kind="weekly", date=date(2026, 11, 23)
+        )[0]
+
     def situation_report(self) -> Any:
         """An approved lägesbild of municipality A (approved: every member may read it)."""
         from datetime import date
@@ -172,11 +192,18 @@ def world(db: Any) -> World:
 @pytest.fixture(autouse=True)
 def _fresh_snapshots() -> Any:
     # Each test's database starts empty and ids are reused: no snapshot survives a test.
+    from django.core.cache import cache
+
+    from samtrygg.situation import geometry
     from samtrygg.situation.snapshot import forget_all
 
     forget_all()
+    geometry.forget()
+    cache.clear()  # cached findings are keyed by municipality id, which tests reuse
     yield
     forget_all()
+    geometry.forget()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,9 @@ UNSCOPED_ROUTES = {
     "api/v1/docs": "the API documentation page, no data",
     "me/api-tokens/": "the user's own tokens only",
     "me/notifications/": "the user's own e-mail choices only",
+    "public/<slug:slug>/": "the municipality's public page: aggregates only, opt-in, 404 when "
+    "off (tests/plans/test_public.py)",
+    "region/": "lists only the user's own municipalities, each through the access policy",
     "me/api-tokens/<int:token_id>/revoke/": "looked up by owner: another user's token is 404 "
     "(tests/tenancy/test_tokens.py)",
 }
@@ -60,6 +63,10 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "photo_id": lambda w: w.photo().pk,
     "category_id": lambda w: w.category().pk,
     "report_id": lambda w: w.situation_report().pk,
+    "problem_id": lambda w: w.plan_object("problem").pk,
+    "plan_id": lambda w: w.plan_object("plan").pk,
+    "evaluation_id": lambda w: w.plan_object("evaluation").pk,
+    "meeting_id": lambda w: w.plan_object("meeting").pk,
 }
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "samtrygg.exchange",
     "samtrygg.incidents",
     "samtrygg.situation",
+    "samtrygg.plans",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -10,6 +10,8 @@ from samtrygg.core.api import api
 from samtrygg.exchange import views as exchange_views
 from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
+from samtrygg.plans import public as plan_public
+from samtrygg.plans import views as plan_views
 from samtrygg.situation import report_views
 from samtrygg.situation import views as situation_views
 from samtrygg.tenancy import views as tenancy_views
@@ -81,6 +83,31 @@ municipality_patterns = [
         )
         for table in ("areas", "grid", "hotspots", "points")
     ),
+    path("problems/", plan_views.problem_list, name="problem_list"),
+    path("problems/<int:problem_id>/", plan_views.problem_detail, name="problem_detail"),
+    path("plans/", plan_views.plan_list, name="plan_list"),
+    path("plans/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),
+    path("evaluations/", plan_views.evaluation_list, name="evaluation_list"),
+    path(
+        "evaluations/<int:evaluation_id>/",
+        plan_views.evaluation_detail,
+        name="evaluation_detail",
+    ),
+    path("agreements/", plan_views.agreement_list, name="agreement_list"),
+    path("council/", plan_views.council, name="council"),
+    path("promises/", plan_views.promise_list, name="promise_list"),
+    path("meetings/", plan_views.meeting_list, name="meeting_list"),
+    path("meetings/<int:meeting_id>/", plan_views.meeting_detail, name="meeting_detail"),
+    path("compliance/", plan_views.compliance_page, name="compliance"),
+    *(
+        path(
+            f"compliance/council-report.{fmt}",
+            plan_views.council_report,
+            {"fmt": fmt},
+            name=f"council_report_{fmt}",
+        )
+        for fmt in ("pdf", "docx")
+    ),
     path("report/", incident_views.weekly_report, name="weekly_report"),
     path("weeks/", week_views.week_overview, name="week_overview"),
     path("incidents/", incident_views.incident_list, name="incident_list"),
@@ -105,6 +132,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("k/<slug:municipality>/", include(municipality_patterns)),
     path("invitation/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("public/<slug:slug>/", plan_public.public_page, name="public_page"),
+    path("region/", plan_public.regional_overview, name="regional_overview"),
     path("me/api-tokens/", tenancy_views.api_tokens, name="api_tokens"),
     path("me/notifications/", week_views.notification_settings, name="notification_settings"),
     path(

@@ -44,6 +44,8 @@ class AuditAction(models.TextChoices):
     SITUATION_REPORT_CHANGED = "situation_report.changed", _("Lägesbild changed")
     SITUATION_REPORT_APPROVED = "situation_report.approved", _("Lägesbild approved")
     TABLE_IMPORTED = "table.imported", _("Table imported")
+    PLAN_CHANGED = "plan.changed", _("Plans and follow-up changed")
+    PLAN_DECIDED = "plan.decided", _("Åtgärdsplan decided")
     RETENTION_APPLIED = "retention.applied", _("Details removed after the retention period")
     NOTIFICATION_SENT = "notification.sent", _("Notification e-mails sent")
     API_TOKEN_CREATED = "api_token.created", _("API token created")

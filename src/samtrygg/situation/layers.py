@@ -232,6 +232,7 @@ def hotspots(view: View) -> dict[str, Any]:
                     "z": round(float(result.z[k]), 2),
                     "count": view.suppress(int(view.cell_counts[k])),
                     "area": names.get(area_id, "") if area_id is not None else "",
+                    "area_id": area_id,
                 },
             }
         )

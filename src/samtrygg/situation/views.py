@@ -16,6 +16,7 @@ from samtrygg.incidents.models import Source, Status
 from samtrygg.incidents.queries import categories as category_queries
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.queries import organisations as organisation_queries
+from samtrygg.tenancy.roles import Permission
 
 from . import layers
 from .dashboard import Dashboard
@@ -71,6 +72,7 @@ def situation_map(request: HttpRequest, access: Access) -> HttpResponse:
         "assessment_rows": _assessment_rows(view),
         "police": _police_context(view),
         "threshold": view.threshold,
+        "can_plan": access.can(Permission.EDIT_PLANS),
     }
     return render(request, "situation/map.html", context)
 

@@ -34,6 +34,8 @@ class Permission(StrEnum):
     IMPORT_INCIDENTS = "import_incidents"
     EDIT_SITUATION_REPORTS = "edit_situation_reports"
     APPROVE_SITUATION_REPORTS = "approve_situation_reports"
+    EDIT_PLANS = "edit_plans"
+    DECIDE_PLANS = "decide_plans"
 
 
 ALL_ROLES = frozenset(Role)
@@ -50,6 +52,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.IMPORT_INCIDENTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Permission.EDIT_SITUATION_REPORTS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     Permission.APPROVE_SITUATION_REPORTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Permission.EDIT_PLANS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+    Permission.DECIDE_PLANS: frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Which roles a user holding the key role may hand out (invite with, or change a member to).

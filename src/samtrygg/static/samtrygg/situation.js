@@ -97,9 +97,20 @@
           },
           onEachFeature: (f, layer) => {
             const p = f.properties;
-            layer.bindPopup("<strong>" + escapeHtml(p.kind === "hot" ? element.dataset.labelHot : element.dataset.labelCold) +
+            let html = "<strong>" + escapeHtml(p.kind === "hot" ? element.dataset.labelHot : element.dataset.labelCold) +
               " " + p.confidence + " %</strong><br>" + escapeHtml(p.area || "") + "<br>z = " + p.z +
-              "<br>" + element.dataset.labelCount + ": " + (p.count === null ? "&lt;3" : p.count));
+              "<br>" + element.dataset.labelCount + ": " + (p.count === null ? "&lt;3" : p.count);
+            if (element.dataset.problemUrl && p.kind === "hot") {
+              const query = new URLSearchParams(params());
+              const link = new URLSearchParams();
+              link.set("title", (p.area || "") + ": " + element.dataset.labelHot.toLowerCase());
+              link.set("evidence", window.location.pathname + "?" + query.toString());
+              if (p.area_id) link.append("area", p.area_id);
+              params().getAll("category").forEach((c) => link.append("category", c));
+              html += '<br><a class="make-problem" href="' + element.dataset.problemUrl + "?" + link.toString() + '">' +
+                escapeHtml(element.dataset.labelProblem) + "</a>";
+            }
+            layer.bindPopup(html);
             layer.on("add", () => {
               const path = layer.getElement();
               if (path) path.classList.add("hotspot", "hotspot-" + p.kind);

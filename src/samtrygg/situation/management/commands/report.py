@@ -20,13 +20,16 @@ def _date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Render a document: `report situation` is the statutory lägesbild (4 §)."
+    help = (
+        "Render a document: `report situation` is the statutory lägesbild (4 §), "
+        "`report council` the report to kommunfullmäktige (13 §)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=["situation"])
+        parser.add_argument("kind", choices=["situation", "council"])
         parser.add_argument("--municipality", required=True)
-        parser.add_argument("--from", dest="first", required=True, help="YYYY-MM-DD")
-        parser.add_argument("--to", dest="last", required=True, help="YYYY-MM-DD")
+        parser.add_argument("--from", dest="first", help="YYYY-MM-DD (situation)")
+        parser.add_argument("--to", dest="last", help="YYYY-MM-DD (situation)")
         parser.add_argument("--format", choices=["pdf", "docx"], default="pdf")
         parser.add_argument("-o", "--output", type=Path, required=True)
 
@@ -34,6 +37,20 @@ class Command(BaseCommand):
         from samtrygg.documents.situation_report import data_for_period, docx_bytes, pdf_bytes
 
         municipality = municipality_or_error(options["municipality"])
+        fmt = options["format"]
+        if options["kind"] == "council":
+            from samtrygg.documents import council_report
+
+            make = council_report.pdf_bytes if fmt == "pdf" else council_report.docx_bytes
+            content = make(municipality)
+            options["output"].write_bytes(content)
+            self.stdout.write(
+                _("%(file)s written (%(kb)d kB).")
+                % {"file": options["output"], "kb": len(content) // 1024}
+            )
+            return
+        if not options["first"] or not options["last"]:
+            raise CommandError(_("Give the period with --from and --to."))
         first, last = _date(options["first"]), _date(options["last"])
         if last < first:
             raise CommandError(_("The period ends before it begins."))

@@ -1,0 +1,206 @@
+"""EST meetings: an agenda built from the data, decisions and tasks recorded during the meeting,
+and minutes as PDF and Word sent to the participants."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.incidents.models import AreaAssessment, Incident, Status, Visibility
+from samtrygg.tenancy.models import User
+from samtrygg.tenancy.policy import Access
+from samtrygg.tenancy.roles import Permission
+
+from .models import Meeting, MeetingKind, MeetingTask
+
+OPEN = (Status.NEW, Status.TRIAGED, Status.ASSIGNED, Status.IN_PROGRESS)
+
+
+def agenda(access: Access, kind: str, on: date) -> dict[str, Any]:
+    """What the group should look at: new incidents per area since the last meeting, hot spots
+    and alerts (from the weekly picture), overdue cases, open tasks, assessments."""
+    from samtrygg.situation.weekly_picture import build
+
+    last = (
+        Meeting.objects.filter(municipality=access.municipality, kind=kind, date__lt=on)
+        .order_by("-date")
+        .first()
+    )
+    since = last.date if last else on - timedelta(days=14 if kind == MeetingKind.WEEKLY else 91)
+    incidents = (
+        Incident.objects.filter(municipality=access.municipality, created_at__date__gt=since)
+        .exclude(status__in=[Status.DUPLICATE, Status.REJECTED])
+        .exclude(category__visibility=Visibility.RESTRICTED)
+    )
+    per_area = list(incidents.values("area__name").annotate(n=Count("id")).order_by("-n")[:15])
+    year, week, _day = (on - timedelta(days=7)).isocalendar()
+    picture = build(access.municipality, year, week)
+    overdue = Incident.objects.filter(
+        municipality=access.municipality, status__in=OPEN, due_date__lt=on
+    ).count()
+    tasks = MeetingTask.objects.filter(
+        meeting__municipality=access.municipality, done=False
+    ).select_related("organisation")
+    assessments = (
+        AreaAssessment.objects.filter(
+            weekly_report__municipality=access.municipality,
+            weekly_report__iso_year=year,
+            weekly_report__iso_week=week,
+        )
+        .exclude(level="green")
+        .select_related("area")
+    )
+    return {
+        "since": since.isoformat(),
+        "new_per_area": [{"area": r["area__name"] or "–", "count": r["n"]} for r in per_area],
+        "hotspots": picture["hotspots"],
+        "alerts": picture["alerts"],
+        "overdue_cases": overdue,
+        "open_tasks": [
+            {"text": t.text, "organisation": t.organisation.name, "due": t.due.isoformat()}
+            for t in tasks[:30]
+        ],
+        "assessments": [
+            {"area": a.area.name, "level": a.level, "comment": a.comment} for a in assessments[:30]
+        ],
+    }
+
+
+def create_meeting(access: Access, *, kind: str, date: date, participants: Any) -> Meeting:
+    access.require(Permission.EDIT_PLANS)
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            municipality=access.municipality,
+            kind=kind,
+            date=date,
+            agenda=agenda(access, kind, date),
+        )
+        meeting.participants.set(participants)
+        record(
+            AuditAction.PLAN_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=meeting,
+            changes={"what": "meeting"},
+        )
+    return meeting
+
+
+def save_decisions(access: Access, meeting: Meeting, text: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from samtrygg.incidents.services import check_free_text
+
+    access.require(Permission.EDIT_PLANS)
+    errors = check_free_text({"decisions": text}, confirm_flagged=False)
+    if errors:
+        raise ValidationError(errors)
+    meeting.decisions = text.strip()
+    meeting.save(update_fields=["decisions"])
+
+
+def add_task(access: Access, meeting: Meeting, **data: Any) -> MeetingTask:
+    access.require(Permission.EDIT_PLANS)
+    return MeetingTask.objects.create(meeting=meeting, **data)
+
+
+def _minutes_context(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "m": meeting,
+        "a": meeting.agenda,
+        "tasks": meeting.tasks.select_related("organisation", "measure"),
+    }
+
+
+def minutes_pdf(meeting: Meeting) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("sv"):
+        html = render_to_string("documents/minutes.html", _minutes_context(meeting))
+    return HTML(string=html).write_pdf()
+
+
+def minutes_docx(meeting: Meeting) -> bytes:
+    from docx import Document
+
+    document = Document()
+    document.add_heading(
+        f"Minnesanteckningar: {meeting.get_kind_display()} {meeting.date:%Y-%m-%d}", 0
+    )
+    document.add_paragraph("Deltagare: " + ", ".join(o.name for o in meeting.participants.all()))
+    document.add_heading("Nya händelser per område sedan förra mötet", 1)
+    for row in meeting.agenda.get("new_per_area", []):
+        document.add_paragraph(f"{row['area']}: {row['count']}", style="List Bullet")
+    document.add_heading("Beslut", 1)
+    document.add_paragraph(meeting.decisions or "Inga beslut antecknade.")
+    document.add_heading("Uppgifter", 1)
+    for task in meeting.tasks.select_related("organisation"):
+        document.add_paragraph(
+            f"{task.text} – {task.organisation.name}, senast {task.due:%Y-%m-%d}",
+            style="List Bullet",
+        )
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def minutes_response(meeting: Meeting, fmt: str) -> HttpResponse:
+    if fmt == "pdf":
+        response = HttpResponse(minutes_pdf(meeting), content_type="application/pdf")
+    else:
+        response = HttpResponse(
+            minutes_docx(meeting),
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+    response["Content-Disposition"] = (
+        f'attachment; filename="minnesanteckningar-{meeting.date}.{fmt}"'
+    )
+    return response
+
+
+def send_minutes(access: Access, meeting: Meeting) -> int:
+    """E-mail the minutes to the members of the participating organisations."""
+    access.require(Permission.EDIT_PLANS)
+    recipients = sorted(
+        set(
+            User.objects.filter(
+                memberships__organisation__in=meeting.participants.all(), is_active=True
+            )
+            .exclude(memberships__role=100)
+            .values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        return 0
+    message = EmailMessage(
+        subject=f"Minnesanteckningar {meeting.get_kind_display()} {meeting.date:%Y-%m-%d}",
+        body="Hej!\n\nHär är minnesanteckningarna från mötet, som PDF och Word.\n\nSamtrygg\n",
+        bcc=recipients,
+    )
+    message.attach(
+        f"minnesanteckningar-{meeting.date}.pdf", minutes_pdf(meeting), "application/pdf"
+    )
+    message.attach(
+        f"minnesanteckningar-{meeting.date}.docx",
+        minutes_docx(meeting),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    message.send()
+    record(
+        AuditAction.NOTIFICATION_SENT,
+        actor=access.user,
+        municipality=access.municipality,
+        obj=meeting,
+        changes={"kind": "minutes", "sent": len(recipients)},
+    )
+    return len(recipients)

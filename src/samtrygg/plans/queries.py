@@ -1,0 +1,56 @@
+"""Who sees the plans: every member of the municipality (the plan, the agreements and the
+promises are shared work, and the law wants them known); only editors change them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from samtrygg.tenancy.policy import Access, scope_for
+
+from .models import (
+    ActionPlan,
+    Agreement,
+    Cause,
+    CitizenPromise,
+    CouncilMeeting,
+    CouncilMember,
+    Evaluation,
+    FollowUp,
+    Measure,
+    Meeting,
+    Problem,
+)
+
+
+def _own(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(municipality=access.municipality)
+
+
+for _model in (
+    ActionPlan,
+    Agreement,
+    CitizenPromise,
+    CouncilMeeting,
+    CouncilMember,
+    Evaluation,
+    Meeting,
+    Problem,
+):
+    scope_for(_model)(_own)
+
+
+@scope_for(Cause)
+def scope_causes(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(problem__municipality=access.municipality)
+
+
+@scope_for(Measure)
+def scope_measures(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(plan__municipality=access.municipality)
+
+
+@scope_for(FollowUp)
+def scope_follow_ups(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(measure__plan__municipality=access.municipality)

@@ -1,0 +1,395 @@
+"""Every change to problems, plans, follow-up, evaluations and cooperation (DESIGN.md rule 2):
+check, write in one transaction, log."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from samtrygg.analysis.evaluation import Counts, evaluate, summarise
+from samtrygg.areas.models import Area
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
+from samtrygg.incidents.services import check_free_text
+from samtrygg.tenancy.policy import Access
+from samtrygg.tenancy.roles import Permission
+
+from . import indicators
+from .models import (
+    ActionPlan,
+    Agreement,
+    Cause,
+    Evaluation,
+    FollowUp,
+    IndicatorKind,
+    Measure,
+    PlanFollowUp,
+    PlanStatus,
+    Problem,
+)
+
+
+def _log(access: Access, obj: Model, what: str, **changes: Any) -> None:
+    record(
+        AuditAction.PLAN_CHANGED,
+        actor=access.user,
+        municipality=access.municipality,
+        obj=obj,
+        changes={"what": what, **changes},
+    )
+
+
+def _same_municipality(access: Access, objects: list[Any], field: str) -> None:
+    if any(
+        getattr(o, "municipality_id", access.municipality.pk) != access.municipality.pk
+        for o in objects
+    ):
+        raise ValidationError({field: _("Choose from your own municipality.")})
+
+
+def _texts(values: dict[str, str]) -> None:
+    errors = check_free_text(values, confirm_flagged=False)
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_problem(
+    access: Access,
+    *,
+    title: str,
+    description: str = "",
+    areas: list[Area] | None = None,
+    categories: list[Any] | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    priority: int = 2,
+    evidence: str = "",
+) -> Problem:
+    access.require(Permission.EDIT_PLANS)
+    if not title.strip():
+        raise ValidationError({"title": _("Give the problem a title.")})
+    _texts({"title": title, "description": description})
+    _same_municipality(access, [*(areas or []), *(categories or [])], "areas")
+    with transaction.atomic():
+        problem = Problem.objects.create(
+            municipality=access.municipality,
+            title=title.strip(),
+            description=description.strip(),
+            period_start=period_start,
+            period_end=period_end,
+            priority=priority,
+            evidence=evidence[:1000],
+            created_by=access.user,
+        )
+        problem.areas.set(areas or [])
+        problem.categories.set(categories or [])
+        _log(access, problem, "problem created")
+    return problem
+
+
+def add_cause(access: Access, problem: Problem, *, group: str, text: str, chain: str = "") -> Cause:
+    access.require(Permission.EDIT_PLANS)
+    if not text.strip():
+        raise ValidationError({"text": _("Describe the cause.")})
+    _texts({"text": text, "chain": chain})
+    with transaction.atomic():
+        cause = Cause.objects.create(
+            problem=problem, group=group, text=text.strip(), chain=chain.strip()
+        )
+        _log(access, problem, "cause added", cause=cause.text)
+    return cause
+
+
+def create_plan(
+    access: Access,
+    *,
+    title: str,
+    period_start: date,
+    period_end: date,
+    situation_report: Any = None,
+) -> ActionPlan:
+    access.require(Permission.EDIT_PLANS)
+    if period_end < period_start:
+        raise ValidationError({"period_end": _("The period ends before it begins.")})
+    if situation_report is not None:
+        _same_municipality(access, [situation_report], "situation_report")
+    with transaction.atomic():
+        plan = ActionPlan.objects.create(
+            municipality=access.municipality,
+            title=title.strip(),
+            period_start=period_start,
+            period_end=period_end,
+            situation_report=situation_report,
+            created_by=access.user,
+        )
+        _log(access, plan, "plan created")
+    return plan
+
+
+def add_measure(access: Access, plan: ActionPlan, **data: Any) -> Measure:
+    """A row of the plan. It must name its problem and cause, or say why it does not; a
+    computed indicator gets its baseline from the incidents."""
+    access.require(Permission.EDIT_PLANS)
+    categories = data.pop("indicator_categories", []) or []
+    areas = data.pop("indicator_areas", []) or []
+    problem, cause = data.get("problem"), data.get("cause")
+    errors: dict[str, list[str]] = {}
+    if not (problem and cause) and not (data.get("unlinked_reason") or "").strip():
+        errors["unlinked_reason"] = [
+            _("Link the measure to a problem and a cause, or say why it is not linked.")
+        ]
+    if cause is not None and problem is not None and cause.problem_id != problem.pk:
+        errors["cause"] = [_("The cause belongs to another problem.")]
+    if data.get("indicator_kind") == IndicatorKind.COMPUTED and not (
+        data.get("baseline_start") and data.get("baseline_end")
+    ):
+        errors["baseline_start"] = [_("Give the baseline period for the computed indicator.")]
+    if errors:
+        raise ValidationError(errors)
+    _texts({"title": data.get("title", ""), "goal": data.get("goal", "")})
+    _same_municipality(access, [*categories, *areas, data["responsible"]], "responsible")
+    with transaction.atomic():
+        measure = Measure.objects.create(plan=plan, **data)
+        measure.indicator_categories.set(categories)
+        measure.indicator_areas.set(areas)
+        start, end = measure.baseline_start, measure.baseline_end
+        if measure.indicator_kind == IndicatorKind.COMPUTED and start and end:
+            measure.baseline_value = indicators.count(
+                access.municipality, [c.pk for c in categories], [a.pk for a in areas], start, end
+            )
+            measure.save(update_fields=["baseline_value"])
+        _log(access, plan, "measure added", measure=measure.title)
+    return measure
+
+
+def indicator_now(measure: Measure, until: date) -> float | None:
+    """The computed indicator over a period as long as the baseline, ending ``until``."""
+    if (
+        measure.indicator_kind != IndicatorKind.COMPUTED
+        or not measure.baseline_start
+        or not measure.baseline_end
+    ):
+        return None
+    length = measure.baseline_end - measure.baseline_start
+    return indicators.count(
+        measure.plan.municipality,
+        list(measure.indicator_categories.values_list("pk", flat=True)),
+        list(measure.indicator_areas.values_list("pk", flat=True)),
+        until - length,
+        until,
+    )
+
+
+def decide_plan(
+    access: Access,
+    plan: ActionPlan,
+    *,
+    body: str,
+    on: date,
+    diarienummer: str = "",
+    minutes: Any = None,
+) -> ActionPlan:
+    access.require(Permission.DECIDE_PLANS)
+    if not body.strip():
+        raise ValidationError({"body": _("Name the body that decided the plan.")})
+    if not plan.measures.exists():
+        raise ValidationError(_("A plan without measures cannot be decided."))
+    with transaction.atomic():
+        plan.status = PlanStatus.DECIDED
+        plan.decision_body, plan.decision_date, plan.diarienummer = (
+            body.strip(),
+            on,
+            diarienummer.strip(),
+        )
+        if minutes is not None:
+            plan.minutes = minutes
+        plan.save()
+        record(
+            AuditAction.PLAN_DECIDED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=plan,
+            changes={"body": body, "on": on.isoformat()},
+        )
+    return plan
+
+
+def add_follow_up(
+    access: Access,
+    measure: Measure,
+    *,
+    on: date,
+    colour: str,
+    note: str = "",
+    indicator_value: float | None = None,
+) -> FollowUp:
+    access.require(Permission.EDIT_PLANS)
+    _texts({"note": note})
+    value = indicator_value if indicator_value is not None else indicator_now(measure, on)
+    with transaction.atomic():
+        entry = FollowUp.objects.create(
+            measure=measure,
+            date=on,
+            colour=colour,
+            note=note.strip(),
+            indicator_value=value,
+            created_by=access.user,
+        )
+        measure.colour = colour
+        measure.save(update_fields=["colour"])
+        _log(access, measure.plan, "follow-up", measure=measure.title, colour=colour)
+    return entry
+
+
+def follow_up_plan(
+    access: Access,
+    plan: ActionPlan,
+    *,
+    on: date,
+    summary: str,
+    body: str = "",
+    approved_on: date | None = None,
+) -> PlanFollowUp:
+    access.require(Permission.DECIDE_PLANS)
+    if plan.status == PlanStatus.DRAFT:
+        raise ValidationError(_("Decide the plan before following it up."))
+    _texts({"summary": summary})
+    with transaction.atomic():
+        entry = PlanFollowUp.objects.create(
+            plan=plan,
+            date=on,
+            summary=summary.strip(),
+            approved_body=body.strip(),
+            approved_on=approved_on,
+        )
+        if approved_on:
+            plan.status = PlanStatus.FOLLOWED_UP
+            plan.save(update_fields=["status"])
+        _log(access, plan, "plan followed up", on=on.isoformat())
+    return entry
+
+
+def run_evaluation(
+    access: Access,
+    *,
+    title: str,
+    measure: Measure | None,
+    categories: list[Any],
+    treated: Area,
+    control: Area,
+    buffer_m: float,
+    before: tuple[date, date],
+    after: tuple[date, date],
+) -> Evaluation:
+    """Compute the evaluation with the analysis library and save it as a dated snapshot: the
+    inputs and the results are stored, so later incidents do not change it."""
+    access.require(Permission.EDIT_PLANS)
+    _same_municipality(access, [treated, control, *categories], "treated")
+    if treated.pk == control.pk:
+        raise ValidationError(
+            {"control": _("The comparison area must differ from the treated area.")}
+        )
+    if before[1] >= after[0]:
+        raise ValidationError(
+            {"after_start": _("The after period must start after the before period.")}
+        )
+    counts = indicators.evaluation_counts(
+        access.municipality, [c.pk for c in categories], treated, control, buffer_m, before, after
+    )
+    t = Counts(counts["treated"]["before"], counts["treated"]["after"])
+    c = Counts(counts["control"]["before"], counts["control"]["after"])
+    b = (
+        Counts(counts["buffer"]["before"], counts["buffer"]["after"])
+        if "buffer" in counts
+        else None
+    )
+    result = evaluate(t, c, b)
+    inputs = {
+        "categories": [cat.pk for cat in categories],
+        "category_names": [cat.label_sv for cat in categories],
+        "treated": treated.name,
+        "control": control.name,
+        "buffer_m": buffer_m,
+        "before": [d.isoformat() for d in before],
+        "after": [d.isoformat() for d in after],
+        "counts": counts,
+    }
+    with transaction.atomic():
+        evaluation = Evaluation.objects.create(
+            municipality=access.municipality,
+            measure=measure,
+            title=title.strip() or treated.name,
+            inputs=inputs,
+            results=_plain(asdict(result)),
+            conclusion=summarise(result, "sv"),
+            created_by=access.user,
+        )
+        _log(access, evaluation, "evaluation")
+    return evaluation
+
+
+def _plain(value: Any) -> Any:
+    """Results as JSON: NaN and infinities become None."""
+    import math
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def create_agreement(
+    access: Access,
+    *,
+    title: str,
+    parties: list[Any],
+    purposes: str,
+    areas: list[Area],
+    period_start: date,
+    period_end: date,
+    problems: list[Problem] | None = None,
+    goals: str = "",
+    documentation: str = "",
+    signed_on: date | None = None,
+    signatories: str = "",
+) -> Agreement:
+    """9 §: an agreement states at least its purposes and its areas."""
+    access.require(Permission.DECIDE_PLANS)
+    errors: dict[str, list[str]] = {}
+    if not purposes.strip():
+        errors["purposes"] = [_("An agreement must state its purposes (9 §).")]
+    if not areas:
+        errors["areas"] = [_("An agreement must state the areas it covers (9 §).")]
+    if len(parties) < 2:
+        errors["parties"] = [_("An agreement has at least two parties.")]
+    if period_end < period_start:
+        errors["period_end"] = [_("The period ends before it begins.")]
+    if errors:
+        raise ValidationError(errors)
+    _same_municipality(access, [*parties, *areas, *(problems or [])], "parties")
+    with transaction.atomic():
+        agreement = Agreement.objects.create(
+            municipality=access.municipality,
+            title=title.strip(),
+            purposes=purposes.strip(),
+            goals=goals.strip(),
+            documentation=documentation.strip(),
+            period_start=period_start,
+            period_end=period_end,
+            signed_on=signed_on,
+            signatories=signatories.strip(),
+        )
+        agreement.parties.set(parties)
+        agreement.areas.set(areas)
+        agreement.problems.set(problems or [])
+        _log(access, agreement, "agreement")
+    return agreement

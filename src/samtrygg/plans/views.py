@@ -1,0 +1,476 @@
+"""Problems, the åtgärdsplan, follow-up, evaluations, agreements, council, promises, meetings,
+compliance and the report to kommunfullmäktige."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samtrygg.tenancy.policy import Access, municipality_view
+from samtrygg.tenancy.roles import Permission
+
+from . import compliance, meetings, services
+from .forms import (
+    AgreementForm,
+    CauseForm,
+    DecisionForm,
+    EvaluationForm,
+    FollowUpForm,
+    MeasureForm,
+    MeetingForm,
+    PlanFollowUpForm,
+    PlanForm,
+    ProblemForm,
+    TaskForm,
+)
+from .models import (
+    ActionPlan,
+    Agreement,
+    CitizenPromise,
+    ComplianceSettings,
+    CouncilMeeting,
+    CouncilMember,
+    Evaluation,
+    Measure,
+    Meeting,
+    MeetingTask,
+    Problem,
+)
+
+
+def _errors(request: HttpRequest, form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            target = field if form is not None and field in form.fields else None
+            for problem in problems:
+                if form is not None:
+                    form.add_error(target, problem)
+                else:
+                    messages.error(request, problem)
+    else:
+        for problem in error.messages:
+            if form is not None:
+                form.add_error(None, problem)
+            else:
+                messages.error(request, problem)
+
+
+@municipality_view()
+def problem_list(request: HttpRequest, access: Access) -> HttpResponse:
+    initial = {
+        "title": request.GET.get("title", ""),
+        "evidence": request.GET.get("evidence", ""),
+        "areas": request.GET.getlist("area"),
+        "categories": request.GET.getlist("category"),
+    }
+    form = ProblemForm(access, request.POST or None, initial=initial)
+    if request.method == "POST":
+        access.require(Permission.EDIT_PLANS)
+        if form.is_valid():
+            try:
+                problem = services.create_problem(access, **form.cleaned_data)
+            except ValidationError as error:
+                _errors(request, form, error)
+            else:
+                return redirect(
+                    "problem_detail", municipality=access.municipality.slug, problem_id=problem.pk
+                )
+    return render(
+        request,
+        "plans/problem_list.html",
+        {
+            "problems": access.scope(Problem.objects.prefetch_related("areas", "causes")),
+            "form": form if access.can(Permission.EDIT_PLANS) else None,
+        },
+    )
+
+
+@municipality_view()
+def problem_detail(request: HttpRequest, access: Access, problem_id: int) -> HttpResponse:
+    problem: Problem = access.get_or_404(
+        Problem.objects.prefetch_related("areas", "categories"), pk=problem_id
+    )
+    form = CauseForm(request.POST or None)
+    if request.method == "POST":
+        access.require(Permission.EDIT_PLANS)
+        if form.is_valid():
+            try:
+                services.add_cause(access, problem, **form.cleaned_data)
+            except ValidationError as error:
+                _errors(request, form, error)
+            else:
+                return redirect(request.path)
+    return render(
+        request,
+        "plans/problem_detail.html",
+        {
+            "problem": problem,
+            "causes": problem.causes.all(),
+            "measures": problem.measures.select_related("plan"),
+            "form": form if access.can(Permission.EDIT_PLANS) else None,
+        },
+    )
+
+
+@municipality_view()
+def plan_list(request: HttpRequest, access: Access) -> HttpResponse:
+    today = timezone.localdate()
+    form = PlanForm(
+        access,
+        request.POST or None,
+        initial={
+            "period_start": today,
+            "period_end": today.replace(year=today.year + 2) - timedelta(days=1),
+        },
+    )
+    if request.method == "POST":
+        access.require(Permission.EDIT_PLANS)
+        if form.is_valid():
+            try:
+                plan = services.create_plan(access, **form.cleaned_data)
+            except ValidationError as error:
+                _errors(request, form, error)
+            else:
+                return redirect(
+                    "plan_detail", municipality=access.municipality.slug, plan_id=plan.pk
+                )
+    return render(
+        request,
+        "plans/plan_list.html",
+        {
+            "plans": access.scope(ActionPlan.objects.all()),
+            "form": form if access.can(Permission.EDIT_PLANS) else None,
+        },
+    )
+
+
+@municipality_view()
+def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpResponse:
+    plan: ActionPlan = access.get_or_404(
+        ActionPlan.objects.select_related("situation_report"), pk=plan_id
+    )
+    today = timezone.localdate()
+    measure_form = MeasureForm(
+        access,
+        initial={
+            "deadline": plan.period_end,
+            "baseline_start": today - timedelta(days=365),
+            "baseline_end": today - timedelta(days=1),
+        },
+    )
+    decision_form = DecisionForm(initial={"on": today})
+    follow_form = FollowUpForm(initial={"on": today, "colour": "green"})
+    plan_follow_form = PlanFollowUpForm(initial={"on": today})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "measure":
+                access.require(Permission.EDIT_PLANS)
+                measure_form = MeasureForm(access, request.POST)
+                if measure_form.is_valid():
+                    services.add_measure(access, plan, **measure_form.cleaned_data)
+                    messages.success(request, _("The measure was added."))
+                    return redirect(request.path)
+            elif action == "decide":
+                access.require(Permission.DECIDE_PLANS)
+                decision_form = DecisionForm(request.POST, request.FILES)
+                if decision_form.is_valid():
+                    services.decide_plan(access, plan, **decision_form.cleaned_data)
+                    messages.success(request, _("The decision was recorded."))
+                    return redirect(request.path)
+            elif action == "follow_up":
+                access.require(Permission.EDIT_PLANS)
+                measure = access.get_or_404(
+                    Measure.objects.filter(plan=plan), pk=request.POST.get("measure", "")
+                )
+                follow_form = FollowUpForm(request.POST)
+                if follow_form.is_valid():
+                    services.add_follow_up(access, measure, **follow_form.cleaned_data)
+                    messages.success(request, _("The follow-up was saved."))
+                    return redirect(request.path)
+            elif action == "plan_follow_up":
+                access.require(Permission.DECIDE_PLANS)
+                plan_follow_form = PlanFollowUpForm(request.POST)
+                if plan_follow_form.is_valid():
+                    services.follow_up_plan(access, plan, **plan_follow_form.cleaned_data)
+                    messages.success(request, _("The plan's follow-up was saved."))
+                    return redirect(request.path)
+        except ValidationError as error:
+            target = {
+                "measure": measure_form,
+                "decide": decision_form,
+                "follow_up": follow_form,
+                "plan_follow_up": plan_follow_form,
+            }.get(action or "")
+            _errors(request, target, error)
+    measures = list(
+        plan.measures.select_related("problem", "cause", "responsible").prefetch_related(
+            "follow_ups", "evaluations"
+        )
+    )
+    span = max((plan.period_end - plan.period_start).days, 1)
+    timeline = [
+        {
+            "measure": m,
+            "offset": 0,
+            "width": max(2, min(100, round((m.deadline - plan.period_start).days / span * 100))),
+        }
+        for m in measures
+    ]
+    return render(
+        request,
+        "plans/plan_detail.html",
+        {
+            "plan": plan,
+            "measures": measures,
+            "timeline": timeline,
+            "linked": sum(1 for m in measures if m.linked),
+            "measure_form": measure_form,
+            "decision_form": decision_form,
+            "follow_form": follow_form,
+            "plan_follow_form": plan_follow_form,
+            "plan_follow_ups": plan.plan_follow_ups.all(),
+            "can_edit": access.can(Permission.EDIT_PLANS),
+            "can_decide": access.can(Permission.DECIDE_PLANS),
+        },
+    )
+
+
+@municipality_view()
+def evaluation_list(request: HttpRequest, access: Access) -> HttpResponse:
+    today = timezone.localdate()
+    form = EvaluationForm(
+        access,
+        request.POST or None,
+        initial={
+            "measure": request.GET.get("measure"),
+            "before_start": today - timedelta(days=365),
+            "before_end": today - timedelta(days=183),
+            "after_start": today - timedelta(days=182),
+            "after_end": today - timedelta(days=1),
+        },
+    )
+    if request.method == "POST":
+        access.require(Permission.EDIT_PLANS)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                evaluation = services.run_evaluation(
+                    access,
+                    title=data["title"],
+                    measure=data["measure"],
+                    categories=list(data["categories"]),
+                    treated=data["treated"],
+                    control=data["control"],
+                    buffer_m=data["buffer_m"],
+                    before=(data["before_start"], data["before_end"]),
+                    after=(data["after_start"], data["after_end"]),
+                )
+            except ValidationError as error:
+                _errors(request, form, error)
+            else:
+                return redirect(
+                    "evaluation_detail",
+                    municipality=access.municipality.slug,
+                    evaluation_id=evaluation.pk,
+                )
+    return render(
+        request,
+        "plans/evaluation_list.html",
+        {
+            "evaluations": access.scope(Evaluation.objects.all()),
+            "form": form if access.can(Permission.EDIT_PLANS) else None,
+        },
+    )
+
+
+@municipality_view()
+def evaluation_detail(request: HttpRequest, access: Access, evaluation_id: int) -> HttpResponse:
+    evaluation: Evaluation = access.get_or_404(Evaluation.objects.all(), pk=evaluation_id)
+    return render(
+        request,
+        "plans/evaluation_detail.html",
+        {"e": evaluation, "r": evaluation.results, "i": evaluation.inputs},
+    )
+
+
+@municipality_view()
+def agreement_list(request: HttpRequest, access: Access) -> HttpResponse:
+    form = AgreementForm(access, request.POST or None)
+    if request.method == "POST":
+        access.require(Permission.DECIDE_PLANS)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.create_agreement(
+                    access,
+                    **{
+                        **data,
+                        "parties": list(data["parties"]),
+                        "areas": list(data["areas"]),
+                        "problems": list(data["problems"]),
+                    },
+                )
+            except ValidationError as error:
+                _errors(request, form, error)
+            else:
+                messages.success(request, _("The agreement was saved."))
+                return redirect("agreement_list", municipality=access.municipality.slug)
+    return render(
+        request,
+        "plans/agreement_list.html",
+        {
+            "agreements": access.scope(Agreement.objects.prefetch_related("parties", "areas")),
+            "form": form if access.can(Permission.DECIDE_PLANS) else None,
+        },
+    )
+
+
+@municipality_view()
+def council(request: HttpRequest, access: Access) -> HttpResponse:
+    if request.method == "POST":
+        access.require(Permission.DECIDE_PLANS)
+        from .council import save_council_post
+
+        save_council_post(access, request.POST)
+        return redirect("council", municipality=access.municipality.slug)
+    from samtrygg.tenancy.queries import organisations
+
+    return render(
+        request,
+        "plans/council.html",
+        {
+            "members": access.scope(CouncilMember.objects.select_related("organisation")),
+            "meetings": access.scope(CouncilMeeting.objects.all()),
+            "organisations": organisations(access).order_by("name"),
+            "can_edit": access.can(Permission.DECIDE_PLANS),
+        },
+    )
+
+
+@municipality_view()
+def promise_list(request: HttpRequest, access: Access) -> HttpResponse:
+    if request.method == "POST":
+        access.require(Permission.DECIDE_PLANS)
+        from .council import save_promise_post
+
+        try:
+            save_promise_post(access, request.POST)
+        except ValidationError as error:
+            _errors(request, None, error)
+        return redirect("promise_list", municipality=access.municipality.slug)
+    from samtrygg.tenancy.queries import organisations
+
+    from .models import PromiseStatus
+
+    return render(
+        request,
+        "plans/promise_list.html",
+        {
+            "promises": access.scope(CitizenPromise.objects.select_related("owner")),
+            "organisations": organisations(access).order_by("name"),
+            "statuses": PromiseStatus.choices,
+            "can_edit": access.can(Permission.DECIDE_PLANS),
+        },
+    )
+
+
+@municipality_view()
+def meeting_list(request: HttpRequest, access: Access) -> HttpResponse:
+    form = MeetingForm(access, request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST":
+        access.require(Permission.EDIT_PLANS)
+        if form.is_valid():
+            meeting = meetings.create_meeting(access, **form.cleaned_data)
+            return redirect(
+                "meeting_detail", municipality=access.municipality.slug, meeting_id=meeting.pk
+            )
+    return render(
+        request,
+        "plans/meeting_list.html",
+        {
+            "meetings": access.scope(Meeting.objects.all()),
+            "form": form if access.can(Permission.EDIT_PLANS) else None,
+        },
+    )
+
+
+@municipality_view()
+def meeting_detail(request: HttpRequest, access: Access, meeting_id: int) -> HttpResponse:
+    meeting: Meeting = access.get_or_404(
+        Meeting.objects.prefetch_related("participants"), pk=meeting_id
+    )
+    task_form = TaskForm(access, initial={"due": timezone.localdate() + timedelta(days=7)})
+    fmt = request.GET.get("format")
+    if fmt in ("pdf", "docx"):
+        return meetings.minutes_response(meeting, fmt)
+    if request.method == "POST":
+        access.require(Permission.EDIT_PLANS)
+        action = request.POST.get("action")
+        if action == "decisions":
+            meetings.save_decisions(access, meeting, request.POST.get("decisions", ""))
+            return redirect(request.path)
+        if action == "task":
+            task_form = TaskForm(access, request.POST)
+            if task_form.is_valid():
+                meetings.add_task(access, meeting, **task_form.cleaned_data)
+                return redirect(request.path)
+        if action == "send":
+            sent = meetings.send_minutes(access, meeting)
+            messages.success(request, _("The minutes were sent to %(n)d people.") % {"n": sent})
+            return redirect(request.path)
+    return render(
+        request,
+        "plans/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "agenda": meeting.agenda,
+            "tasks": MeetingTask.objects.filter(meeting=meeting).select_related(
+                "organisation", "measure"
+            ),
+            "task_form": task_form,
+            "can_edit": access.can(Permission.EDIT_PLANS),
+        },
+    )
+
+
+@municipality_view()
+def compliance_page(request: HttpRequest, access: Access) -> HttpResponse:
+    settings_row, _created = (None, False)
+    settings_row = ComplianceSettings.objects.filter(municipality=access.municipality).first()
+    if request.method == "POST":
+        access.require(Permission.DECIDE_PLANS)
+        from .council import save_compliance_post
+
+        save_compliance_post(access, request.POST)
+        return redirect("compliance", municipality=access.municipality.slug)
+    return render(
+        request,
+        "plans/compliance.html",
+        {
+            "items": compliance.items(access.municipality, timezone.localdate()),
+            "settings": settings_row,
+            "can_edit": access.can(Permission.DECIDE_PLANS),
+        },
+    )
+
+
+@municipality_view()
+def council_report(request: HttpRequest, access: Access, fmt: str) -> HttpResponse:
+    from samtrygg.documents.council_report import docx_bytes, pdf_bytes
+
+    data = pdf_bytes(access.municipality) if fmt == "pdf" else docx_bytes(access.municipality)
+    kinds = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+    response = HttpResponse(data, content_type=kinds[fmt])
+    response["Content-Disposition"] = f'attachment; filename="rapport-kommunfullmaktige.{fmt}"'
+    return response
