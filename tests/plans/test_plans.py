@@ -358,3 +358,32 @@ def test_viewer_reads_plans_but_cannot_change_them(world: World, client: Client)
         assert client.get(f"/k/{world.a.slug}/{path}").status_code == 200, path
     assert client.post(f"/k/{world.a.slug}/problems/", {"title": "X"}).status_code == 403
     assert Measure.objects.count() == 0
+
+
+def test_evaluation_without_comparison_incidents_is_refused_clearly(world: World) -> None:
+    seed_categories(world.a)
+    import_areas(
+        world.a,
+        factories.feature_collection(
+            factories.feature(
+                "Tomt",
+                factories.square(factories.HALMSTAD_LON + 0.05, factories.HALMSTAD_LAT, 0.01),
+            )
+        ),
+        kind="district",
+    )
+    empty = Area.objects.get(municipality=world.a, name="Tomt")
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as refused:
+        services.run_evaluation(
+            world.access(world.dave),
+            title="X",
+            measure=None,
+            categories=list(Category.objects.filter(municipality=world.a)),
+            treated=world.area,
+            control=empty,
+            buffer_m=0,
+            before=(today - timedelta(days=100), today - timedelta(days=51)),
+            after=(today - timedelta(days=50), today),
+        )
+    assert "Jämförelseområdet behöver händelser" in refused.value.message_dict["control"][0]

@@ -309,7 +309,17 @@ def run_evaluation(
         if "buffer" in counts
         else None
     )
-    result = evaluate(t, c, b)
+    try:
+        result = evaluate(t, c, b)
+    except ValueError:
+        raise ValidationError(
+            {
+                "control": _(
+                    "The comparison area needs incidents both before and after: choose another "
+                    "area, more categories or longer periods."
+                )
+            }
+        ) from None
     inputs = {
         "categories": [cat.pk for cat in categories],
         "category_names": [cat.label_sv for cat in categories],
