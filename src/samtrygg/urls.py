@@ -87,6 +87,7 @@ municipality_patterns = [
     path("problems/<int:problem_id>/", plan_views.problem_detail, name="problem_detail"),
     path("plans/", plan_views.plan_list, name="plan_list"),
     path("plans/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/minutes/", plan_views.plan_minutes, name="plan_minutes"),
     path("evaluations/", plan_views.evaluation_list, name="evaluation_list"),
     path(
         "evaluations/<int:evaluation_id>/",

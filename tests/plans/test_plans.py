@@ -144,6 +144,18 @@ def test_evaluation_equals_the_library_and_is_a_snapshot(data: World) -> None:
         expected.wdq.success_measure
     )
     assert evaluation.conclusion == summarise(expected, "sv")
+    series = evaluation.inputs["series"]
+    assert sum(c for _m, c in series["treated"]) >= counts["treated"]["before"]
+    if evaluation.results["did"] is not None:
+        from samtrygg.analysis.evaluation import difference_in_differences
+
+        rows = [
+            (c, int(n == "treated"), int(m >= after[0].isoformat()[:7]), n, m)
+            for n, months in series.items()
+            for m, c in months
+        ]
+        again = difference_in_differences(*zip(*rows, strict=True))
+        assert evaluation.results["did"]["rate_ratio"] == pytest.approx(again.rate_ratio)
     saved = dict(evaluation.results)
     generate(data.a, 300, days=150, seed=7)  # new incidents arrive
     evaluation.refresh_from_db()
@@ -387,3 +399,30 @@ def test_evaluation_without_comparison_incidents_is_refused_clearly(world: World
             after=(today - timedelta(days=50), today),
         )
     assert "Jämförelseområdet behöver händelser" in refused.value.message_dict["control"][0]
+
+
+def test_reminders_before_due_dates(world: World) -> None:
+    from django.core import mail
+
+    from samtrygg.plans.reminders import send_reminders
+
+    access = world.access(world.dave)
+    plan = services.create_plan(
+        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
+    )
+    services.add_measure(
+        access,
+        plan,
+        title="Belysning",
+        goal="Tänd",
+        unlinked_reason="Ordinarie arbete",
+        indicator_kind="entered",
+        deadline=timezone.localdate() + timedelta(days=10),
+        responsible=world.a_org,
+    )
+    sent = send_reminders(timezone.now())
+    assert sent[world.a.slug] == 2  # alice (administrator) and dave (coordinator)
+    body = mail.outbox[0].body
+    assert "Belysning" in body
+    assert "4 §" not in body  # a requirement never met is on the compliance page, not "due"
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.se", "dave@example.se"]

@@ -57,6 +57,7 @@ def _jobs() -> list[Job]:
         Job("weekly-summaries", weekly_at(0, 8), lambda now: send_weekly_summaries(now)),
     ]
     jobs.append(Job("weekly-picture", hourly, _weekly_picture))
+    jobs.append(Job("plan-reminders", weekly_at(0, 7), _plan_reminders))
     if settings.POLISEN_FETCH_HOURLY:
         jobs.append(Job("fetch-polisen", hourly, _fetch_polisen))
     return jobs
@@ -64,6 +65,12 @@ def _jobs() -> list[Job]:
 
 def hourly(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H")
+
+
+def _plan_reminders(now: datetime) -> dict[str, Any]:
+    from samtrygg.plans.reminders import send_reminders
+
+    return send_reminders(now)
 
 
 def _weekly_picture(now: datetime) -> dict[str, Any]:

@@ -71,3 +71,27 @@ def evaluation_counts(
         if ring is not None:
             out.setdefault("buffer", {})[label] = int(shapely.contains_xy(ring, x, y).sum())
     return out
+
+
+def monthly_series(
+    municipality: Municipality,
+    categories: Iterable[int],
+    area: Area,
+    first: date,
+    last: date,
+) -> list[tuple[str, int]]:
+    """(YYYY-MM, count) per calendar month of the incidents inside the area's polygon."""
+    mask, snap = _base(municipality, categories, first, last)
+    polygon = geometry_to_sweref(shape(area.geometry))
+    x, y = snap["x"][mask], snap["y"][mask]  # type: ignore[index]
+    known = ~np.isnan(x)
+    inside = np.zeros(x.size, dtype=bool)
+    inside[known] = shapely.contains_xy(polygon, x[known], y[known])
+    days = local_days(snap["start"][mask][inside])  # type: ignore[index]
+    months = (np.datetime64("1970-01-01") + days.astype("timedelta64[D]")).astype("datetime64[M]")
+    first_month = np.datetime64(first, "M")
+    last_month = np.datetime64(last, "M")
+    index = (months - first_month).astype(int)
+    length = int((last_month - first_month).astype(int)) + 1
+    counts = np.bincount(index[(index >= 0) & (index < length)], minlength=length)
+    return [(str(first_month + np.timedelta64(k, "M")), int(counts[k])) for k in range(length)]

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
@@ -320,7 +321,15 @@ def run_evaluation(
                 )
             }
         ) from None
+    series = {
+        name: indicators.monthly_series(
+            access.municipality, [cat.pk for cat in categories], area, before[0], after[1]
+        )
+        for name, area in (("treated", treated), ("control", control))
+    }
+    did = _did(series, after[0])
     inputs = {
+        "series": series,
         "categories": [cat.pk for cat in categories],
         "category_names": [cat.label_sv for cat in categories],
         "treated": treated.name,
@@ -336,12 +345,32 @@ def run_evaluation(
             measure=measure,
             title=title.strip() or treated.name,
             inputs=inputs,
-            results=_plain(asdict(result)),
+            results=_plain({**asdict(result), "did": did}),
             conclusion=summarise(result, "sv"),
             created_by=access.user,
         )
         _log(access, evaluation, "evaluation")
     return evaluation
+
+
+def _did(series: dict[str, list[tuple[str, int]]], after_start: date) -> dict[str, Any] | None:
+    """Difference-in-differences on the monthly counts of the treated and comparison areas,
+    with the pre-trend check; None when the model cannot be fitted (too few months)."""
+    from samtrygg.analysis.evaluation import difference_in_differences
+
+    rows = [
+        (count, int(name == "treated"), int(month >= after_start.isoformat()[:7]), name, month)
+        for name, months in series.items()
+        for month, count in months
+    ]
+    if len({r[4] for r in rows}) < 4:
+        return None
+    counts, treated, after, area, period = zip(*rows, strict=True)
+    try:
+        result = difference_in_differences(counts, treated, after, area, period)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return None
+    return asdict(result)
 
 
 def _plain(value: Any) -> Any:

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -474,3 +475,12 @@ def council_report(request: HttpRequest, access: Access, fmt: str) -> HttpRespon
     response = HttpResponse(data, content_type=kinds[fmt])
     response["Content-Disposition"] = f'attachment; filename="rapport-kommunfullmaktige.{fmt}"'
     return response
+
+
+@municipality_view()
+def plan_minutes(request: HttpRequest, access: Access, plan_id: int) -> HttpResponseBase:
+    """The decision's minutes, only for members (uploads are never public media files)."""
+    plan: ActionPlan = access.get_or_404(ActionPlan.objects.all(), pk=plan_id)
+    if not plan.minutes:
+        raise Http404
+    return FileResponse(plan.minutes.open("rb"), as_attachment=True, filename="protokoll.pdf")

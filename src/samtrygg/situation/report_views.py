@@ -166,6 +166,7 @@ def report_detail(request: HttpRequest, access: Access, report_id: int) -> HttpR
             "can_new_version": access.can(Permission.EDIT_SITUATION_REPORTS)
             and report.status == "approved",
             "decisions": FindingDecision.choices,
+            "can_plan": access.can(Permission.EDIT_PLANS),
         },
     )
 
