@@ -70,11 +70,16 @@ class World:
         if kind == "problem":
             return Problem.objects.get_or_create(municipality=self.a, title="Bränder i centrum")[0]
         if kind == "plan":
-            return ActionPlan.objects.get_or_create(
+            from django.core.files.base import ContentFile
+
+            plan = ActionPlan.objects.get_or_create(
                 municipality=self.a,
                 title="Åtgärdsplan",
                 defaults={"period_start": date(2026, 1, 1), "period_end": date(2027, 12, 31)},
             )[0]
+            if not plan.minutes:
+                plan.minutes.save("protokoll.pdf", ContentFile(b"%PDF-1.4 protokoll"))
+            return plan
         if kind == "evaluation":
             return Evaluation.objects.get_or_create(municipality=self.a, title="Belysning")[0]
         return Meeting.objects.get_or_create(
