@@ -426,3 +426,18 @@ def test_reminders_before_due_dates(world: World) -> None:
     assert "Belysning" in body
     assert "4 §" not in body  # a requirement never met is on the compliance page, not "due"
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.se", "dave@example.se"]
+
+
+def test_comparison_area_suggestions(data: World, client: Client) -> None:
+    client.force_login(data.dave)
+    page = client.get(
+        f"/k/{data.a.slug}/evaluations/", {"suggest_for": data.area.pk}
+    ).content.decode()
+    assert "Mest lika i nivå och trend" in page and "Öster" in page
+    from samtrygg.plans.indicators import suggest_controls
+
+    today = timezone.localdate()
+    rows = suggest_controls(
+        data.a, data.area, [], today - timedelta(days=365), today - timedelta(days=1)
+    )
+    assert [r["area"].name for r in rows] == ["Öster"]

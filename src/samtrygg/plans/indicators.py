@@ -4,7 +4,7 @@ counts an effect evaluation needs (treated area, comparison area, buffer ring)."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import shapely
@@ -95,3 +95,33 @@ def monthly_series(
     length = int((last_month - first_month).astype(int)) + 1
     counts = np.bincount(index[(index >= 0) & (index < length)], minlength=length)
     return [(str(first_month + np.timedelta64(k, "M")), int(counts[k])) for k in range(length)]
+
+
+def suggest_controls(
+    municipality: Municipality,
+    treated: Area,
+    categories: Iterable[int],
+    first: date,
+    last: date,
+    limit: int = 3,
+) -> list[dict[str, object]]:
+    """Comparison areas like the treated one before the measure: a similar count in the before
+    period and a similar trend (the change from its first half to its second half)."""
+    cats = list(categories)
+    middle = first + (last - first) / 2
+    areas = list(Area.objects.filter(municipality=municipality).exclude(pk=treated.pk))
+
+    def profile(area: Area) -> tuple[int, int]:
+        return (
+            count(municipality, cats, [area.pk], first, middle),
+            count(municipality, cats, [area.pk], middle + timedelta(days=1), last),
+        )
+
+    early, late = profile(treated)
+    scored = []
+    for area in areas:
+        a_early, a_late = profile(area)
+        level = abs((a_early + a_late) - (early + late)) / max(early + late, 1)
+        trend = abs((a_late - a_early) / max(a_early, 1) - (late - early) / max(early, 1))
+        scored.append({"area": area, "before": a_early + a_late, "score": round(level + trend, 3)})
+    return sorted(scored, key=lambda row: row["score"])[:limit]  # type: ignore[arg-type,return-value]

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samtrygg.areas.models import Area
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission
 
@@ -288,7 +289,23 @@ def evaluation_list(request: HttpRequest, access: Access) -> HttpResponse:
         {
             "evaluations": access.scope(Evaluation.objects.all()),
             "form": form if access.can(Permission.EDIT_PLANS) else None,
+            "suggestions": _suggestions(request, access),
+            "areas": access.scope(Area.objects.all()),
         },
+    )
+
+
+def _suggestions(request: HttpRequest, access: Access) -> list[dict[str, Any]] | None:
+    """Comparison areas similar to the chosen treated area before the measure."""
+    from . import indicators
+
+    chosen = request.GET.get("suggest_for", "")
+    if not chosen.isdigit():
+        return None
+    treated = access.get_or_404(Area.objects.all(), pk=int(chosen))
+    today = timezone.localdate()
+    return indicators.suggest_controls(
+        access.municipality, treated, [], today - timedelta(days=365), today - timedelta(days=1)
     )
 
 
