@@ -15,31 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(call: Callable[[], Any], runs: int) -> tuple[float, float]:
-    for _ in range(5):
-        call()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples), percentile(samples, 0.95)
+from common import timed  # noqa: E402  (bench/ is not a package)
 
 
 def run(incidents: int, runs: int) -> None:
@@ -147,11 +131,11 @@ def run(incidents: int, runs: int) -> None:
     for label, client, url, bare_filter in cases:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        p50, p95 = timed(lambda c=client, u=url: c.get(u), runs)
+        p50, p95 = timed(lambda c=client, u=url: c.get(u), runs, warm_up=5)
         bare = "—"
         if bare_filter is not None:
             rows = queries.incidents(access).filter(**bare_filter).order_by("-pk")
-            _b50, b95 = timed(lambda r=rows: list(r[:51]), runs)
+            _b50, b95 = timed(lambda r=rows: list(r[:51]), runs, warm_up=5)
             bare = f"{b95:.1f}"
         print(f"| {label} | {p50:.1f} | {p95:.1f} | {bare} |", flush=True)
 

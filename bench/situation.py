@@ -16,31 +16,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import timed  # noqa: E402  (bench/ is not a package)
+
 LAYERS = ("points", "heat", "grid", "hotspots", "areas", "assessments")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(call: Any, runs: int) -> tuple[float, float]:
-    for _ in range(3):
-        call()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples), percentile(samples, 0.95)
 
 
 def run(incidents: int, pdf_incidents: int, runs: int) -> None:

@@ -67,6 +67,19 @@ class PolisenImportResult:
     by_precision: dict[str, int] = field(default_factory=dict)
 
 
+def describe(result: PolisenImportResult) -> str:
+    """The import's outcome in one sentence (for the commands)."""
+    return _(
+        "%(created)d police events imported, %(there)d were there already, "
+        "%(summaries)d summaries skipped, %(elsewhere)d elsewhere."
+    ) % {
+        "created": result.created,
+        "there": result.already_there,
+        "summaries": result.summaries,
+        "elsewhere": result.elsewhere,
+    }
+
+
 def read_objects(raw: bytes | str) -> list[tuple[int, Any]]:
     """(line or position, object) pairs from a JSON array or JSON lines."""
     text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from samtrygg.core.management.helpers import municipality_or_error
-from samtrygg.exchange.polisen import PolisenFileError
+from samtrygg.exchange.polisen import PolisenFileError, describe
 from samtrygg.exchange.polisen_fetch import FetchError, fetch_police_events
 
 
@@ -27,15 +27,4 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         except PolisenFileError as error:
             raise CommandError("\n".join([_("Nothing was imported."), *error.errors])) from None
-        self.stdout.write(
-            _(
-                "%(created)d police events imported, %(there)d were there already, "
-                "%(summaries)d summaries skipped, %(elsewhere)d elsewhere."
-            )
-            % {
-                "created": result.created,
-                "there": result.already_there,
-                "summaries": result.summaries,
-                "elsewhere": result.elsewhere,
-            }
-        )
+        self.stdout.write(describe(result))

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from samtrygg.core.management.helpers import municipality_or_error, read_bytes_or_error
-from samtrygg.exchange.polisen import PolisenFileError, import_police_events
+from samtrygg.exchange.polisen import PolisenFileError, describe, import_police_events
 
 
 class Command(BaseCommand):
@@ -26,15 +26,4 @@ class Command(BaseCommand):
             result = import_police_events(raw, municipality, actor="samtrygg import-polisen")
         except PolisenFileError as error:
             raise CommandError("\n".join([_("Nothing was imported."), *error.errors])) from None
-        self.stdout.write(
-            _(
-                "%(created)d police events imported, %(there)d were there already, "
-                "%(summaries)d summaries skipped, %(elsewhere)d elsewhere."
-            )
-            % {
-                "created": result.created,
-                "there": result.already_there,
-                "summaries": result.summaries,
-                "elsewhere": result.elsewhere,
-            }
-        )
+        self.stdout.write(describe(result))
