@@ -441,3 +441,29 @@ def test_comparison_area_suggestions(data: World, client: Client) -> None:
         data.a, data.area, [], today - timedelta(days=365), today - timedelta(days=1)
     )
     assert [r["area"].name for r in rows] == ["Öster"]
+
+
+def test_new_plan_version_keeps_the_decided_one(world: World, client: Client) -> None:
+    access = world.access(world.dave)
+    plan = services.create_plan(
+        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
+    )
+    services.add_measure(
+        access,
+        plan,
+        title="Belysning",
+        goal="Tänd",
+        unlinked_reason="Ordinarie arbete",
+        indicator_kind="entered",
+        deadline=date(2027, 6, 30),
+        responsible=world.a_org,
+    )
+    with pytest.raises(ValidationError):
+        services.new_plan_version(access, plan)
+    services.decide_plan(access, plan, body="KS", on=date(2026, 2, 1))
+    client.force_login(world.dave)
+    response = client.post(f"/k/{world.a.slug}/plans/{plan.pk}/", {"action": "new_version"})
+    draft = plan.__class__.objects.get(version=2)
+    assert response["Location"].endswith(f"/plans/{draft.pk}/")
+    assert draft.status == "draft" and draft.previous == plan
+    assert [m.title for m in draft.measures.all()] == ["Belysning"] and plan.measures.count() == 1

@@ -101,13 +101,16 @@ class ActionPlan(models.Model):
     diarienummer = models.CharField(_("reference number (diarienummer)"), max_length=50, blank=True)
     minutes = models.FileField(_("minutes (PDF)"), upload_to="minutes/", blank=True)
     version = models.PositiveIntegerField(default=1)
+    previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-period_start"]
+        ordering = ["-period_start", "-version"]
 
     def __str__(self) -> str:
         return self.title

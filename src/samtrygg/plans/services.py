@@ -187,6 +187,37 @@ def indicator_now(measure: Measure, until: date) -> float | None:
     )
 
 
+def new_plan_version(access: Access, plan: ActionPlan) -> ActionPlan:
+    """A new draft of a decided plan (e.g. after the follow-up): the measures carry over with
+    their links and indicators; the decided version stays as it was."""
+    access.require(Permission.EDIT_PLANS)
+    if plan.status == PlanStatus.DRAFT:
+        raise ValidationError(_("The plan is still a draft: change it directly."))
+    with transaction.atomic():
+        draft = ActionPlan.objects.create(
+            municipality=plan.municipality,
+            title=plan.title,
+            period_start=plan.period_start,
+            period_end=plan.period_end,
+            situation_report=plan.situation_report,
+            version=plan.version + 1,
+            previous=plan,
+            created_by=access.user,
+        )
+        for measure in plan.measures.prefetch_related("indicator_categories", "indicator_areas"):
+            categories, areas = (
+                list(measure.indicator_categories.all()),
+                list(measure.indicator_areas.all()),
+            )
+            measure.pk, measure.plan = None, draft
+            measure.colour = ""
+            measure.save()
+            measure.indicator_categories.set(categories)
+            measure.indicator_areas.set(areas)
+        _log(access, draft, "new plan version", version=draft.version, previous=plan.pk)
+    return draft
+
+
 def decide_plan(
     access: Access,
     plan: ActionPlan,

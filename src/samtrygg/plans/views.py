@@ -197,6 +197,11 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
                     services.add_follow_up(access, measure, **follow_form.cleaned_data)
                     messages.success(request, _("The follow-up was saved."))
                     return redirect(request.path)
+            elif action == "new_version":
+                draft = services.new_plan_version(access, plan)
+                return redirect(
+                    "plan_detail", municipality=access.municipality.slug, plan_id=draft.pk
+                )
             elif action == "plan_follow_up":
                 access.require(Permission.DECIDE_PLANS)
                 plan_follow_form = PlanFollowUpForm(request.POST)
