@@ -111,8 +111,8 @@ def test_from_hot_spot_to_plan_follow_up_and_report(picture: World, new_page: An
         ("Efter: till", 1),
     ):
         page.get_by_label(label).fill((today - timedelta(days=days)).isoformat())
-    page.get_by_label("Åtgärdsområde").select_option(label="Område 3")
-    page.get_by_label("Jämförelseområde").select_option(label="Centrum")
+    page.get_by_label("Åtgärdsområde:", exact=True).select_option(label="Område 3")
+    page.get_by_label("Jämförelseområde:", exact=True).select_option(label="Centrum")
     clean(page)
     page.get_by_role("button", name="Gör utvärderingen").click()
     page.wait_for_url("**/evaluations/*/")
