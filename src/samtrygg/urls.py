@@ -28,6 +28,11 @@ municipality_patterns = [
     path("members/", tenancy_views.member_list, name="member_list"),
     path("members/<int:membership_id>/", tenancy_views.member_edit, name="member_edit"),
     path(
+        "members/<int:membership_id>/unlock/",
+        tenancy_views.member_unlock,
+        name="member_unlock",
+    ),
+    path(
         "invitations/<int:invitation_id>/revoke/",
         tenancy_views.invitation_revoke,
         name="invitation_revoke",

@@ -304,3 +304,26 @@ def test_tile_host_is_the_only_extra_image_source(
         check=True,
     )
     assert result.stdout.split() == ["'self'", "data:", allowed]
+
+
+@pytest.mark.usefixtures("swedish")
+def test_administrator_unlocks_a_locked_account(world: World, client: Client) -> None:
+    for _ in range(6):
+        login(Client(), "bob@example.se", "fel-lösenord")
+    assert login(Client(), "bob@example.se", factories.PASSWORD).status_code == 429
+    admin = Client()
+    admin.force_login(world.alice)
+    page = admin.get(f"/k/{world.a.slug}/members/").content.decode()
+    assert "Låst" in page
+    bob = world.membership(world.bob)
+    response = admin.post(f"/k/{world.a.slug}/members/{bob.pk}/unlock/", follow=True)
+    assert "bob@example.se kan logga in igen" in response.content.decode()
+    assert login(Client(), "bob@example.se", factories.PASSWORD).status_code == 302
+    assert AuditEvent.objects.filter(action=AuditAction.ACCOUNT_UNLOCKED).count() == 1
+    # a coordinator may not unlock the administrator
+    coordinator = Client()
+    coordinator.force_login(world.dave)
+    alice = world.membership(world.alice)
+    page = coordinator.post(f"/k/{world.a.slug}/members/{alice.pk}/unlock/", follow=True)
+    assert "högre roll" in page.content.decode()
+    assert AuditEvent.objects.filter(action=AuditAction.ACCOUNT_UNLOCKED).count() == 1

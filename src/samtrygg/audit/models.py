@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "auth.login", _("Logged in")
     LOGIN_FAILED = "auth.login_failed", _("Failed login")
     LOCKED_OUT = "auth.locked_out", _("Account locked after failed logins")
+    ACCOUNT_UNLOCKED = "auth.unlocked", _("Account unlocked")
     LOGOUT = "auth.logout", _("Logged out")
     MFA_ACTIVATED = "auth.mfa_activated", _("Two-factor authentication turned on")
     MFA_DEACTIVATED = "auth.mfa_deactivated", _("Two-factor authentication turned off")

@@ -52,3 +52,21 @@ def pending_invitations(access: Access) -> QuerySet[Invitation]:
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
     )
+
+
+def locked_emails(emails: list[str]) -> set[str]:
+    """Which of these accounts are locked out now (django-axes, locked by user name)."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(hours=float(settings.AXES_COOLOFF_TIME))
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=emails,
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gte=since,
+        ).values_list("username", flat=True)
+    )

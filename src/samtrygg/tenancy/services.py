@@ -254,3 +254,21 @@ def remove_membership(access: Access, membership: Membership) -> None:
             changes={"role": [Role(membership.role).label, None]},
         )
         membership.delete()
+
+
+def unlock_member(access: Access, membership: Membership) -> int:
+    """Lift the lockout after too many failed logins (what `samtrygg axes_reset_username`
+    does), for a member the user may manage; logged."""
+    from axes.utils import reset
+
+    _check_may_manage(access, membership)
+    with transaction.atomic():
+        cleared = reset(username=membership.user.email)
+        record(
+            AuditAction.ACCOUNT_UNLOCKED,
+            actor=access.user,
+            organisation=membership.organisation,
+            obj=membership,
+            changes={"user": membership.user.email},
+        )
+    return cleared

@@ -85,11 +85,13 @@ def member_list(request: HttpRequest, access: Access) -> HttpResponse:
             if settings.DEMO_MODE:  # the demo has no mail server: show the link
                 messages.info(request, request.build_absolute_uri(path))
             return redirect("member_list", municipality=access.municipality.slug)
+    members = list(queries.members(access))
     return render(
         request,
         "tenancy/member_list.html",
         {
-            "members": queries.members(access),
+            "members": members,
+            "locked": queries.locked_emails([m.user.email for m in members]),
             "invitations": queries.pending_invitations(access),
             "form": form,
         },
@@ -177,3 +179,20 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     tokens.revoke_token(request.user, token)
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("api_tokens")
+
+
+@municipality_view(Permission.MANAGE_MEMBERS)
+@require_POST
+def member_unlock(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    membership: Membership = access.get_or_404(
+        Membership.objects.select_related("user", "organisation"), pk=membership_id
+    )
+    try:
+        services.unlock_member(access, membership)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, _("%(email)s can log in again.") % {"email": membership.user.email}
+        )
+    return redirect("member_list", municipality=access.municipality.slug)
