@@ -71,7 +71,7 @@ def test_invitation_form_errors_are_swedish_and_change_nothing(
     response = client.post(
         url, {"email": "bob@example.se", "organisation": world.a_org.pk, "role": Role.REPORTER}
     )
-    assert "Det finns redan ett konto med den här adressen" in response.content.decode()
+    assert "bob@example.se är redan medlem i Alfa kommun" in response.content.decode()
     response = client.post(
         url, {"email": "new@example.se", "organisation": world.a_org.pk, "role": Role.REPORTER}
     )
@@ -193,3 +193,21 @@ def test_access_is_404_for_non_members(world: World) -> None:
         access_for(world.charlie, world.a.slug)
     with pytest.raises(Http404):
         access_for(world.alice, "no-such-municipality")
+
+
+def test_an_existing_account_is_added_to_another_municipality(
+    world: World, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(world.alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/k/{world.a.slug}/members/",
+            {"email": "CHARLIE@example.se", "organisation": world.a_org.pk, "role": Role.ANALYST},
+            follow=True,
+        )
+    assert "charlie@example.se lades till i Alfa kommun" in response.content.decode()
+    assert Membership.objects.get(user=world.charlie, organisation=world.a_org).role == Role.ANALYST
+    assert mail.outbox[-1].to == ["charlie@example.se"] and "Alfa kommun" in mail.outbox[-1].subject
+    client.force_login(world.charlie)
+    assert client.get(f"/k/{world.a.slug}/").status_code == 200
+    assert AuditEvent.objects.filter(action=AuditAction.MEMBERSHIP_CREATED).exists()

@@ -24,7 +24,7 @@ from samtrygg.audit.services import diff, record
 from .models import Invitation, Membership, Organisation, OrganisationKind, User
 from .policy import Access
 from .roles import Permission, Role
-from .tasks import send_invitation_email
+from .tasks import send_invitation_email, send_membership_email
 
 INVITATION_DAYS = 14
 ORGANISATION_FIELDS = ("name", "kind", "is_active")
@@ -111,7 +111,9 @@ def _token_hash(token: str) -> str:
 
 
 def invite(access: Access, *, email: str, organisation: Organisation, role: int) -> str:
-    """Invite a new user; returns the link (it is also e-mailed). The token is stored hashed."""
+    """Invite a new user; returns the link (it is also e-mailed). The token is stored hashed.
+    Someone who already has an account (e.g. in another municipality) is added to the
+    organisation at once and told by e-mail; then the returned link is empty."""
     access.require(Permission.MANAGE_MEMBERS)
     if organisation.municipality_id != access.municipality.pk:
         raise PermissionDenied
@@ -119,14 +121,10 @@ def invite(access: Access, *, email: str, organisation: Organisation, role: int)
     if not email:
         raise ValidationError({"email": _("Enter an e-mail address.")})
     granted = _check_grant(access, role)
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            {
-                "email": _(
-                    "There is already an account with this address. Invitations are for new users."
-                )
-            }
-        )
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        _add_existing_user(access, existing, organisation, granted)
+        return ""
     if Invitation.objects.filter(
         email__iexact=email,
         accepted_at__isnull=True,
@@ -154,6 +152,29 @@ def invite(access: Access, *, email: str, organisation: Organisation, role: int)
         path = reverse("invitation_accept", kwargs={"token": token})
         transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk, path))
     return path
+
+
+def _add_existing_user(
+    access: Access, user: User, organisation: Organisation, role: Role
+) -> Membership:
+    if Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise ValidationError(
+            {
+                "email": _("%(email)s is already a member of %(org)s.")
+                % {"email": user.email, "org": organisation.name}
+            }
+        )
+    with transaction.atomic():
+        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+        record(
+            AuditAction.MEMBERSHIP_CREATED,
+            actor=access.user,
+            organisation=organisation,
+            obj=membership,
+            changes={"email": user.email, "role": role.label},
+        )
+        transaction.on_commit(lambda: send_membership_email.enqueue(membership.pk))
+    return membership
 
 
 def revoke_invitation(access: Access, invitation: Invitation) -> None:

@@ -25,3 +25,25 @@ def send_invitation_email(invitation_id: int, path: str) -> None:
         subject = render_to_string("tenancy/email/invitation_subject.txt", context).strip()
         body = render_to_string("tenancy/email/invitation_body.txt", context)
     send_mail(subject, body, None, [invitation.email])
+
+
+@task()
+def send_membership_email(membership_id: int) -> None:
+    """Tell someone who already has an account that they were added to an organisation."""
+    from django.urls import reverse
+
+    from .models import Membership
+
+    membership = Membership.objects.select_related("organisation__municipality", "user").get(
+        pk=membership_id
+    )
+    municipality = membership.organisation.municipality
+    context = {
+        "membership": membership,
+        "link": settings.SITE_URL.rstrip("/")
+        + reverse("municipality_home", args=[municipality.slug]),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("tenancy/email/membership_subject.txt", context).strip()
+        body = render_to_string("tenancy/email/membership_body.txt", context)
+    send_mail(subject, body, None, [membership.user.email])

@@ -78,10 +78,16 @@ def member_list(request: HttpRequest, access: Access) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request,
-                _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
-            )
+            email = form.cleaned_data["email"].strip().lower()
+            organisation = form.cleaned_data["organisation"]
+            if not path:  # an existing account was added to the organisation
+                messages.success(
+                    request,
+                    _("%(email)s was added to %(org)s.")
+                    % {"email": email, "org": organisation.name},
+                )
+                return redirect("member_list", municipality=access.municipality.slug)
+            messages.success(request, _("An invitation was sent to %(email)s.") % {"email": email})
             if settings.DEMO_MODE:  # the demo has no mail server: show the link
                 messages.info(request, request.build_absolute_uri(path))
             return redirect("member_list", municipality=access.municipality.slug)
