@@ -467,3 +467,68 @@ def test_new_plan_version_keeps_the_decided_one(world: World, client: Client) ->
     assert response["Location"].endswith(f"/plans/{draft.pk}/")
     assert draft.status == "draft" and draft.previous == plan
     assert [m.title for m in draft.measures.all()] == ["Belysning"] and plan.measures.count() == 1
+
+
+def test_decision_minutes_must_be_a_pdf(world: World, client: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    access = world.access(world.dave)
+    plan = services.create_plan(
+        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
+    )
+    services.add_measure(
+        access,
+        plan,
+        title="Belysning",
+        goal="Tänd",
+        unlinked_reason="Ordinarie arbete",
+        indicator_kind="entered",
+        deadline=date(2027, 6, 30),
+        responsible=world.a_org,
+    )
+    client.force_login(world.dave)
+    url = f"/k/{world.a.slug}/plans/{plan.pk}/"
+    page = client.post(
+        url,
+        {
+            "action": "decide",
+            "body": "KS",
+            "on": "2026-02-01",
+            "minutes": SimpleUploadedFile("protokoll.docx", b"PK\x03\x04 not a pdf"),
+        },
+    )
+    assert "Protokollet måste vara en PDF-fil" in page.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == "draft" and not plan.minutes
+    client.post(
+        url,
+        {
+            "action": "decide",
+            "body": "KS",
+            "on": "2026-02-01",
+            "minutes": SimpleUploadedFile("protokoll.pdf", b"%PDF-1.4 beslut"),
+        },
+    )
+    plan.refresh_from_db()
+    assert plan.status == "decided" and plan.minutes
+    assert client.get(f"{url}minutes/").status_code == 200
+
+
+def test_council_and_meeting_refuse_identity_numbers_clearly(world: World, client: Client) -> None:
+    client.force_login(world.dave)
+    page = client.post(
+        f"/k/{world.a.slug}/council/",
+        {"action": "meeting", "date": "2026-11-01", "decisions": "Kontakta 811218-9876"},
+        follow=True,
+    )
+    assert page.status_code == 200 and "personnummer" in page.content.decode()
+    assert not CouncilMeeting.objects.exists()
+    meeting = world.plan_object("meeting")
+    page = client.post(
+        f"/k/{world.a.slug}/meetings/{meeting.pk}/",
+        {"action": "decisions", "decisions": "811218-9876 ska kontaktas"},
+        follow=True,
+    )
+    assert page.status_code == 200 and "personnummer" in page.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.decisions == ""

@@ -47,6 +47,8 @@ class AuditAction(models.TextChoices):
     TABLE_IMPORTED = "table.imported", _("Table imported")
     PLAN_CHANGED = "plan.changed", _("Plans and follow-up changed")
     PLAN_DECIDED = "plan.decided", _("Åtgärdsplan decided")
+    SAVED_FILTER_CHANGED = "saved_filter.changed", _("Saved filter changed")
+    PREFERENCES_CHANGED = "preferences.changed", _("Notification choices changed")
     RETENTION_APPLIED = "retention.applied", _("Details removed after the retention period")
     NOTIFICATION_SENT = "notification.sent", _("Notification e-mails sent")
     API_TOKEN_CREATED = "api_token.created", _("API token created")

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from samtrygg.audit.models import AuditAction
+from samtrygg.audit.services import record
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
 
@@ -25,9 +27,17 @@ def save_filter(access: Access, name: str, query: str) -> SavedFilter:
         raise ValidationError({"name": _("The filter is too long to save.")})
     try:
         with transaction.atomic():
-            return SavedFilter.objects.create(
+            saved = SavedFilter.objects.create(
                 user=access.user, municipality=access.municipality, name=name, query=query
             )
+            record(
+                AuditAction.SAVED_FILTER_CHANGED,
+                actor=access.user,
+                municipality=access.municipality,
+                obj=saved,
+                changes={"query": query},
+            )
+            return saved
     except IntegrityError:
         raise ValidationError(
             {"name": _("You already have a filter called “%(name)s”.") % {"name": name}}
@@ -37,7 +47,15 @@ def save_filter(access: Access, name: str, query: str) -> SavedFilter:
 def delete_filter(access: Access, saved: SavedFilter) -> None:
     if saved.user_id != access.user.pk:
         raise PermissionDenied
-    saved.delete()
+    with transaction.atomic():
+        record(
+            AuditAction.SAVED_FILTER_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            object_repr=saved.name,
+            changes={"deleted": saved.query},
+        )
+        saved.delete()
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -209,5 +210,9 @@ def remind_now(access: Any, iso_year: int, iso_week: int) -> int:
 
 
 def save_preference(user: User, **values: bool) -> NotificationPreference:
-    chosen, _created = NotificationPreference.objects.update_or_create(user=user, defaults=values)
+    with transaction.atomic():
+        chosen, _created = NotificationPreference.objects.update_or_create(
+            user=user, defaults=values
+        )
+        record(AuditAction.PREFERENCES_CHANGED, actor=user, obj=chosen, changes=values)
     return chosen

@@ -14,6 +14,7 @@ from samtrygg.tenancy.policy import Access
 from .models import CauseGroup, Colour, IndicatorKind, Measure, MeetingKind, Problem
 
 DATE = forms.DateInput(attrs={"type": "date"})
+MAX_MINUTES_BYTES = 20 * 1024 * 1024
 
 
 def _scoped(form: forms.Form, access: Access) -> None:
@@ -134,6 +135,15 @@ class DecisionForm(forms.Form):
         label=_("Reference number (diarienummer)"), required=False, max_length=50
     )
     minutes = forms.FileField(label=_("Minutes (PDF, optional)"), required=False)
+
+    def clean_minutes(self) -> Any:
+        upload = self.cleaned_data.get("minutes")
+        if upload is None:
+            return None
+        if upload.size > MAX_MINUTES_BYTES or not upload.read(5).startswith(b"%PDF-"):
+            raise forms.ValidationError(_("The minutes must be a PDF file of at most 20 MB."))
+        upload.seek(0)
+        return upload
 
 
 class FollowUpForm(forms.Form):

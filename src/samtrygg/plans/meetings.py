@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count
@@ -17,6 +18,7 @@ from django.utils import translation
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 from samtrygg.incidents.models import AreaAssessment, Incident, Status, Visibility
+from samtrygg.incidents.services import check_free_text
 from samtrygg.tenancy.models import User
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
@@ -97,21 +99,36 @@ def create_meeting(access: Access, *, kind: str, date: date, participants: Any) 
 
 
 def save_decisions(access: Access, meeting: Meeting, text: str) -> None:
-    from django.core.exceptions import ValidationError
-
-    from samtrygg.incidents.services import check_free_text
-
     access.require(Permission.EDIT_PLANS)
     errors = check_free_text({"decisions": text}, confirm_flagged=False)
     if errors:
         raise ValidationError(errors)
-    meeting.decisions = text.strip()
-    meeting.save(update_fields=["decisions"])
+    with transaction.atomic():
+        meeting.decisions = text.strip()
+        meeting.save(update_fields=["decisions"])
+        record(
+            AuditAction.PLAN_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=meeting,
+            changes={"what": "meeting decisions"},
+        )
 
 
 def add_task(access: Access, meeting: Meeting, **data: Any) -> MeetingTask:
     access.require(Permission.EDIT_PLANS)
-    return MeetingTask.objects.create(meeting=meeting, **data)
+    if data["organisation"].municipality_id != access.municipality.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        task = MeetingTask.objects.create(meeting=meeting, **data)
+        record(
+            AuditAction.PLAN_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=meeting,
+            changes={"what": "task", "task": task.text},
+        )
+    return task
 
 
 def _minutes_context(meeting: Meeting) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
@@ -36,18 +37,20 @@ def reminders_for(municipality: Municipality, today: Any) -> list[str]:
     )
     for measure in soon:
         lines.append(
-            f"Åtgärd ”{measure.title}” ({measure.responsible.name}) ska vara klar "
-            f"{measure.deadline:%Y-%m-%d}."
+            _("Measure “%(title)s” (%(org)s) is due on %(due)s.")
+            % {"title": measure.title, "org": measure.responsible.name, "due": measure.deadline}
         )
     for item in compliance.items(municipality, today):
-        if item.status == "overdue":
+        if item.status == "overdue" and item.due:
             lines.append(
-                f"{item.paragraph}: {item.requirement} – försenat sedan {item.due:%Y-%m-%d}."
-                if item.due
-                else f"{item.paragraph}: {item.requirement} – försenat."
+                _("%(section)s: %(requirement)s – overdue since %(due)s.")
+                % {"section": item.paragraph, "requirement": item.requirement, "due": item.due}
             )
         elif item.status == "due_soon" and item.due:
-            lines.append(f"{item.paragraph}: {item.requirement} – senast {item.due:%Y-%m-%d}.")
+            lines.append(
+                _("%(section)s: %(requirement)s – due on %(due)s.")
+                % {"section": item.paragraph, "requirement": item.requirement, "due": item.due}
+            )
     return lines
 
 
@@ -55,33 +58,40 @@ def send_reminders(now: datetime) -> dict[str, int]:
     today = timezone.localtime(now).date()
     sent = {}
     for municipality in Municipality.objects.all():
-        lines = reminders_for(municipality, today)
-        if not lines:
-            continue
-        recipients = sorted(
-            set(
-                User.objects.filter(
-                    memberships__organisation__municipality=municipality,
-                    memberships__role__gte=Role.COORDINATOR,
-                    is_active=True,
-                ).values_list("email", flat=True)
-            )
-        )
-        link = settings.SITE_URL.rstrip("/") + reverse("compliance", args=[municipality.slug])
-        body = (
-            "Hej!\n\nDet här behöver göras snart i det brottsförebyggande arbetet:\n\n"
-            + "\n".join(f"- {line}" for line in lines)
-            + f"\n\n{link}\n\nSamtrygg\n"
-        )
-        for email in recipients:
-            send_mail(
-                f"Påminnelse: brottsförebyggande arbete i {municipality.name}", body, None, [email]
-            )
-        record(
-            AuditAction.NOTIFICATION_SENT,
-            actor="samtrygg",
-            municipality=municipality,
-            changes={"kind": "plan_reminders", "items": len(lines), "sent": len(recipients)},
-        )
-        sent[municipality.slug] = len(recipients)
+        with translation.override("sv"):
+            sent_to = _remind(municipality, today)
+        if sent_to:
+            sent[municipality.slug] = sent_to
     return sent
+
+
+def _remind(municipality: Municipality, today: Any) -> int:
+    lines = reminders_for(municipality, today)
+    if not lines:
+        return 0
+    recipients = sorted(
+        set(
+            User.objects.filter(
+                memberships__organisation__municipality=municipality,
+                memberships__role__gte=Role.COORDINATOR,
+                is_active=True,
+            ).values_list("email", flat=True)
+        )
+    )
+    link = settings.SITE_URL.rstrip("/") + reverse("compliance", args=[municipality.slug])
+    body = (
+        _("Hello!\n\nThis needs doing soon in the crime prevention work:")
+        + "\n\n"
+        + "\n".join(f"- {line}" for line in lines)
+        + f"\n\n{link}\n\nSamtrygg\n"
+    )
+    subject = _("Reminder: crime prevention in %(name)s") % {"name": municipality.name}
+    for email in recipients:
+        send_mail(subject, body, None, [email])
+    record(
+        AuditAction.NOTIFICATION_SENT,
+        actor="samtrygg",
+        municipality=municipality,
+        changes={"kind": "plan_reminders", "items": len(lines), "sent": len(recipients)},
+    )
+    return len(recipients)

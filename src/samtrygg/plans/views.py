@@ -362,7 +362,10 @@ def council(request: HttpRequest, access: Access) -> HttpResponse:
         access.require(Permission.DECIDE_PLANS)
         from .council import save_council_post
 
-        save_council_post(access, request.POST)
+        try:
+            save_council_post(access, request.POST)
+        except ValidationError as error:
+            _errors(request, None, error)
         return redirect("council", municipality=access.municipality.slug)
     from samtrygg.tenancy.queries import organisations
 
@@ -438,7 +441,10 @@ def meeting_detail(request: HttpRequest, access: Access, meeting_id: int) -> Htt
         access.require(Permission.EDIT_PLANS)
         action = request.POST.get("action")
         if action == "decisions":
-            meetings.save_decisions(access, meeting, request.POST.get("decisions", ""))
+            try:
+                meetings.save_decisions(access, meeting, request.POST.get("decisions", ""))
+            except ValidationError as error:
+                _errors(request, None, error)
             return redirect(request.path)
         if action == "task":
             task_form = TaskForm(access, request.POST)

@@ -277,17 +277,7 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
             instance=current or WeeklyPictureSettings(municipality=access.municipality),
         )
         if form.is_valid():
-            form.save()
-            record(
-                AuditAction.SITUATION_REPORT_CHANGED,
-                actor=access.user,
-                municipality=access.municipality,
-                object_repr="Sändlista för veckans lägesbild",
-                changes={
-                    "recipients": len(form.instance.addresses()),
-                    "weekday": form.instance.weekday,
-                },
-            )
+            picture.save_settings(access, **form.cleaned_data)
             messages.success(request, _("The changes were saved."))
             return redirect(request.path)
     content = picture.build(access.municipality, year, week)

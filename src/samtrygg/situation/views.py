@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS_ABBR
 
 from samtrygg.areas.queries import areas as area_queries
 from samtrygg.exchange.police_types import counts_by_category, events_for
@@ -143,7 +144,7 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
         "key_figures": board.key_figures(),
         "trend": trend,
         "trend_rows": _trend_rows(trend),
-        "weekday_hour": weekday_hour["matrix"],
+        "weekday_hour": list(zip(WEEKDAYS, weekday_hour["matrix"], strict=True)),
         "weekday_hour_max": max(
             (v for row in weekday_hour["matrix"] for v in row if v is not None), default=0
         ),
@@ -157,7 +158,8 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "situation/dashboard.html", context)
 
 
-WEEKDAYS = ("mån", "tis", "ons", "tors", "fre", "lör", "sön")
+# Django's own translated abbreviations (Monday first, as the matrix).
+WEEKDAYS = [WEEKDAYS_ABBR[day] for day in range(7)]
 
 
 def _trend_rows(trend: dict[str, Any]) -> list[tuple[str, list[Any]]]:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from samtrygg.analysis.alerts import farrington
 from samtrygg.analysis.hotspots import gi_star
@@ -249,14 +250,17 @@ def send(municipality: Municipality, iso_year: int, iso_week: int, actor: Any = 
         return 0
     content = build(municipality, iso_year, iso_week)
     name = f"lagesbild-vecka-{iso_week}"
-    message = EmailMessage(
-        subject=f"Lägesbild vecka {iso_week}, {municipality.name}",
-        body=(
-            f"Hej!\n\nHär är lägesbilden för vecka {iso_week}: {content['total']} händelser "
-            f"({content['previous_total']} veckan före). Den finns som PDF och Word.\n\nSamtrygg\n"
-        ),
-        bcc=recipients,
-    )
+    with translation.override("sv"):
+        message = EmailMessage(
+            subject=_("Lägesbild week %(week)d, %(name)s")
+            % {"week": iso_week, "name": municipality.name},
+            body=_(
+                "Hello!\n\nHere is the lägesbild for week %(week)d: %(n)d incidents "
+                "(%(before)d the week before), as PDF and Word.\n\nSamtrygg\n"
+            )
+            % {"week": iso_week, "n": content["total"], "before": content["previous_total"]},
+            bcc=recipients,
+        )
     message.attach(f"{name}.pdf", pdf_bytes(content), "application/pdf")
     message.attach(
         f"{name}.docx",
@@ -279,6 +283,25 @@ def send(municipality: Municipality, iso_year: int, iso_week: int, actor: Any = 
             },
         )
     return len(recipients)
+
+
+def save_settings(access: Any, *, recipients: str, weekday: int, hour: int) -> None:
+    """The distribution list and the weekday it goes out (coordinators); logged."""
+    from samtrygg.tenancy.roles import Permission
+
+    access.require(Permission.APPROVE_SITUATION_REPORTS)
+    with transaction.atomic():
+        row, _created = WeeklyPictureSettings.objects.update_or_create(
+            municipality=access.municipality,
+            defaults={"recipients": recipients, "weekday": weekday, "hour": hour},
+        )
+        record(
+            AuditAction.SITUATION_REPORT_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            object_repr="Sändlista för veckans lägesbild",
+            changes={"recipients": len(row.addresses()), "weekday": weekday, "hour": hour},
+        )
 
 
 def send_due(now: Any) -> dict[str, int]:

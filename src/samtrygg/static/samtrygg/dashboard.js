@@ -19,9 +19,9 @@
         pointStyle: "triangle", tension: 0.2, spanGaps: false,
       });
       if (index === 0) {
-        datasets.push({ label: series.category + " – baslinje", data: series.baseline, borderColor: colour,
+        datasets.push({ label: series.category + " – " + canvas.dataset.labelBaseline, data: series.baseline, borderColor: colour,
           borderDash: [4, 4], pointRadius: 0, fill: false });
-        datasets.push({ label: series.category + " – övre gräns", data: series.upper, borderColor: "rgba(0,0,0,0)",
+        datasets.push({ label: series.category + " – " + canvas.dataset.labelUpper, data: series.upper, borderColor: "rgba(0,0,0,0)",
           backgroundColor: "rgba(11,79,138,0.12)", pointRadius: 0, fill: "-1" });
       }
     });
