@@ -19,10 +19,11 @@ from django.utils import timezone, translation
 
 from samtrygg.audit.models import AuditAction, AuditEvent
 from samtrygg.audit.services import record
-from samtrygg.tenancy.models import Membership, Municipality, User
+from samtrygg.tenancy.models import Municipality, User
 from samtrygg.tenancy.roles import Role
 
-from .models import Incident, NotificationPreference, Status, WeeklyReport
+from .models import Incident, NotificationPreference, Status
+from .weekly import missing_reporters, missing_weekly_reports
 
 OUTCOME_STATUSES = {Status.RESOLVED, Status.CLOSED, Status.REJECTED}
 
@@ -106,47 +107,34 @@ def _last_week(now: datetime) -> tuple[int, int]:
     return year, week
 
 
-def missing_reporters(municipality: Municipality, iso_year: int, iso_week: int) -> list[Membership]:
-    sent = set(
-        WeeklyReport.objects.filter(
-            municipality=municipality, iso_year=iso_year, iso_week=iso_week
-        ).values_list("organisation_id", "reporter_id")
-    )
-    reporters = Membership.objects.select_related("user", "organisation").filter(
-        organisation__municipality=municipality,
-        organisation__is_active=True,
-        role=Role.REPORTER,
-        user__is_active=True,
-    )
-    return [m for m in reporters if (m.organisation_id, m.user_id) not in sent]
+def _remind(municipality: Municipality, year: int, week: int, actor: Any, log_none: bool) -> int:
+    """E-mail the reporters missing for the week (who want reminders); logged."""
+    missing = missing_reporters(municipality, year, week)
+    users = _wants(list({m.user_id: m.user for m in missing}.values()), "reminders")
+    link = settings.SITE_URL.rstrip("/") + reverse("weekly_report", args=[municipality.slug])
+    context = {"municipality": municipality, "week": week, "year": year, "link": link}
+    count = _send("reminder", context, users)
+    if count or log_none:
+        record(
+            AuditAction.NOTIFICATION_SENT,
+            actor=actor,
+            municipality=municipality,
+            changes={
+                "kind": "weekly_report_reminder",
+                "week": f"{year}-W{week:02d}",
+                "sent": count,
+            },
+        )
+    return count
 
 
 def send_missing_report_reminders(now: datetime) -> dict[str, int]:
     """Remind each reporter whose report for last week is missing (scheduled on Mondays)."""
     year, week = _last_week(now)
-    sent: dict[str, int] = {}
-    for municipality in Municipality.objects.all():
-        missing = missing_reporters(municipality, year, week)
-        users = _wants(list({m.user_id: m.user for m in missing}.values()), "reminders")
-        link = settings.SITE_URL.rstrip("/") + reverse("weekly_report", args=[municipality.slug])
-        count = _send(
-            "reminder",
-            {"municipality": municipality, "week": week, "year": year, "link": link},
-            users,
-        )
-        if count:
-            record(
-                AuditAction.NOTIFICATION_SENT,
-                actor="samtrygg",
-                municipality=municipality,
-                changes={
-                    "kind": "weekly_report_reminder",
-                    "week": f"{year}-W{week:02d}",
-                    "sent": count,
-                },
-            )
-        sent[municipality.slug] = count
-    return sent
+    return {
+        municipality.slug: _remind(municipality, year, week, "samtrygg", log_none=False)
+        for municipality in Municipality.objects.all()
+    }
 
 
 def _outcomes_since(since: datetime) -> dict[int, list[tuple[str, str]]]:
@@ -182,31 +170,8 @@ def send_weekly_summaries(now: datetime) -> dict[str, int]:
 
 def remind_now(access: Any, iso_year: int, iso_week: int) -> int:
     """A coordinator reminds the reporters missing for a week, at once."""
-    from django.core.exceptions import PermissionDenied
-
-    if access.role is None or access.role < Role.COORDINATOR:
-        raise PermissionDenied
-    missing = missing_reporters(access.municipality, iso_year, iso_week)
-    users = _wants(list({m.user_id: m.user for m in missing}.values()), "reminders")
-    link = settings.SITE_URL.rstrip("/") + reverse("weekly_report", args=[access.municipality.slug])
-    context = {
-        "municipality": access.municipality,
-        "week": iso_week,
-        "year": iso_year,
-        "link": link,
-    }
-    count = _send("reminder", context, users)
-    record(
-        AuditAction.NOTIFICATION_SENT,
-        actor=access.user,
-        municipality=access.municipality,
-        changes={
-            "kind": "weekly_report_reminder",
-            "week": f"{iso_year}-W{iso_week:02d}",
-            "sent": count,
-        },
-    )
-    return count
+    missing_weekly_reports(access, iso_year, iso_week)  # 403 unless a coordinator
+    return _remind(access.municipality, iso_year, iso_week, access.user, log_none=True)
 
 
 def save_preference(user: User, **values: bool) -> NotificationPreference:

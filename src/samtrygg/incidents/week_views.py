@@ -19,22 +19,12 @@ from samtrygg.tenancy.roles import Permission
 
 from . import notifications, queries
 from .models import AreaAssessment, NotificationPreference
-
-
-def _week(value: str | None) -> tuple[int, int]:
-    """``2026-W47`` from the query, else last week (the one reporters should have sent)."""
-    try:
-        year_text, week_text = (value or "").split("-W")
-        year, week = int(year_text), int(week_text)
-        date.fromisocalendar(year, week, 1)
-    except ValueError:
-        year, week, _day = (timezone.localdate() - timedelta(days=7)).isocalendar()
-    return year, week
+from .weekly import missing_reporters, week_from_query
 
 
 @municipality_view(Permission.VIEW_AUDIT)  # coordinators and administrators
 def week_overview(request: HttpRequest, access: Access) -> HttpResponse:
-    year, week = _week(request.GET.get("week"))
+    year, week = week_from_query(request.GET.get("week"))
     if request.method == "POST" and request.POST.get("action") == "remind":
         sent = notifications.remind_now(access, year, week)
         messages.success(request, _("%(n)d reminders were sent.") % {"n": sent})
@@ -60,7 +50,7 @@ def week_overview(request: HttpRequest, access: Access) -> HttpResponse:
             "year": year,
             "week": week,
             "reports": reports,
-            "missing": notifications.missing_reporters(access.municipality, year, week),
+            "missing": missing_reporters(access.municipality, year, week),
             "assessments": assessments,
             "previous": f"{previous[0]}-W{previous[1]:02d}",
             "following": f"{following[0]}-W{following[1]:02d}"

@@ -4,7 +4,7 @@ and a green / yellow / red assessment per area. Written all at once or not at al
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from samtrygg.areas.models import Area
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
-from samtrygg.tenancy.models import Membership, Organisation
+from samtrygg.tenancy.models import Membership, Municipality, Organisation
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission, Role
 
@@ -121,14 +121,20 @@ def missing_weekly_reports(access: Access, iso_year: int, iso_week: int) -> list
     """Reporters in the municipality who have sent nothing for the week (for coordinators)."""
     if access.role is None or access.role < Role.COORDINATOR:
         raise PermissionDenied
-    sent = WeeklyReport.objects.filter(
-        municipality=access.municipality, iso_year=iso_year, iso_week=iso_week
-    ).values_list("organisation_id", "reporter_id")
-    sent_pairs = set(sent)
+    return missing_reporters(access.municipality, iso_year, iso_week)
+
+
+def missing_reporters(municipality: Municipality, iso_year: int, iso_week: int) -> list[Membership]:
+    """The same without a user (scheduled reminders, the dashboard, the weekly picture)."""
+    sent_pairs = set(
+        WeeklyReport.objects.filter(
+            municipality=municipality, iso_year=iso_year, iso_week=iso_week
+        ).values_list("organisation_id", "reporter_id")
+    )
     reporters = (
         Membership.objects.select_related("user", "organisation")
         .filter(
-            organisation__municipality=access.municipality,
+            organisation__municipality=municipality,
             organisation__is_active=True,
             role=Role.REPORTER,
             user__is_active=True,
@@ -136,3 +142,14 @@ def missing_weekly_reports(access: Access, iso_year: int, iso_week: int) -> list
         .order_by("organisation__name", "user__email")
     )
     return [m for m in reporters if (m.organisation_id, m.user_id) not in sent_pairs]
+
+
+def week_from_query(value: str | None) -> tuple[int, int]:
+    """``2026-W47`` from a query string, else last week (the one reporters should have sent)."""
+    try:
+        year_text, week_text = (value or "").split("-W")
+        year, week = int(year_text), int(week_text)
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        year, week, _day = (timezone.localdate() - timedelta(days=7)).isocalendar()
+    return year, week

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from samtrygg.areas.models import Area
-from samtrygg.incidents.models import Category, Visibility
-from samtrygg.situation.layers import _per_area
+from samtrygg.situation.aggregates import per_area, shared_mask
+from samtrygg.situation.filters import statistics_mask
 from samtrygg.situation.localtime import day_number, local_days
 from samtrygg.situation.snapshot import snapshot
 from samtrygg.tenancy.models import Municipality
@@ -44,13 +44,8 @@ def public_figures(municipality: Municipality, today: date) -> dict[str, Any]:
     """Counted incidents per area and quarter, restricted categories left out, every count
     under the threshold suppressed (None): nothing more precise than an area."""
     snap = snapshot(municipality.pk)
-    restricted = list(
-        Category.objects.filter(
-            municipality=municipality, visibility=Visibility.RESTRICTED
-        ).values_list("pk", flat=True)
-    )
     days = local_days(snap["start"])
-    shared = snap.counted & ~np.isin(snap["category"], restricted)
+    shared = shared_mask(snap, municipality)
     areas = list(Area.objects.filter(municipality=municipality).values_list("pk", "name"))
     ids = np.array([pk for pk, _n in areas], dtype=np.int64)
     quarters = _quarters(today)
@@ -58,7 +53,7 @@ def public_figures(municipality: Municipality, today: date) -> dict[str, Any]:
     columns = []
     for _label, first, last in quarters:
         mask = shared & (days >= day_number(first)) & (days <= day_number(last))
-        columns.append(_per_area(snap["area"][mask], ids).tolist())
+        columns.append(per_area(snap["area"][mask], ids).tolist())
     rows = [
         {"area": name, "counts": [None if 0 < col[i] < threshold else col[i] for col in columns]}
         for i, (_pk, name) in enumerate(areas)
@@ -98,8 +93,6 @@ def regional_overview(request: HttpRequest) -> HttpResponse:
     for municipality in municipalities_for(request.user).order_by("name"):
         access = access_for(request.user, municipality.slug)
         snap = snapshot(municipality.pk)
-        from samtrygg.situation.filters import statistics_mask
-
         days = local_days(snap["start"])
         mask = statistics_mask(snap, access)
         year = int((mask & (days > day_number(today) - 365)).sum())

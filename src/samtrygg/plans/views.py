@@ -472,7 +472,6 @@ def meeting_detail(request: HttpRequest, access: Access, meeting_id: int) -> Htt
 
 @municipality_view()
 def compliance_page(request: HttpRequest, access: Access) -> HttpResponse:
-    settings_row, _created = (None, False)
     settings_row = ComplianceSettings.objects.filter(municipality=access.municipality).first()
     if request.method == "POST":
         access.require(Permission.DECIDE_PLANS)

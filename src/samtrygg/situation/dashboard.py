@@ -18,14 +18,14 @@ from numpy.typing import NDArray
 
 from samtrygg.analysis.alerts import farrington
 from samtrygg.analysis.counts import change, concentration
-from samtrygg.analysis.emerging import emerging_hot_spots
 from samtrygg.areas.models import Area
 from samtrygg.incidents.models import Category
-from samtrygg.incidents.notifications import missing_reporters
+from samtrygg.incidents.weekly import missing_reporters
 from samtrygg.tenancy.roles import Role
 
+from .aggregates import emerging_by_area, per_area, weekly_counts
 from .filters import SituationFilters, filter_mask, statistics_mask
-from .layers import View, _per_area
+from .layers import View
 from .localtime import day_number, local_days, local_minutes
 from .near_repeat import CATEGORIES as NEAR_REPEAT_CATEGORIES
 from .near_repeat import near_repeat
@@ -76,18 +76,8 @@ class Dashboard:
             sources=self.view.filters.sources,
         )
         snap = self.view.snap
-        mask = statistics_mask(snap, self.view.access)
-        for name, chosen in (
-            ("category", wide.categories),
-            ("area", wide.areas),
-            ("organisation", wide.organisations),
-        ):
-            if chosen:
-                mask &= np.isin(snap[name], chosen)
-        if wide.statuses or wide.sources:
-            far = (date(1970, 1, 2), self.today)
-            mask &= filter_mask(snap, wide, far)
-        return mask
+        every_time = (date(1970, 1, 2), date(9999, 12, 30))
+        return statistics_mask(snap, self.view.access) & filter_mask(snap, wide, every_time)
 
     def days(self) -> NDArray[np.int64]:
         return self._days
@@ -158,9 +148,7 @@ class Dashboard:
         totals = np.bincount(categories[recent], minlength=max(labels, default=0) + 1)
         top = [int(c) for c in np.argsort(totals)[::-1][:TOP_CATEGORIES] if totals[c] > 0]
         series_ids = top
-        counts = np.zeros((len(series_ids), HISTORY_WEEKS))
-        for row, category in enumerate(series_ids):
-            counts[row] = np.bincount(week[valid][categories == category], minlength=HISTORY_WEEKS)
+        counts = weekly_counts(categories, week[valid], series_ids, HISTORY_WEEKS)
         alerts = farrington(counts) if len(series_ids) else None
         shown = slice(HISTORY_WEEKS - TREND_WEEKS, HISTORY_WEEKS)
         week_starts = [first_monday + timedelta(weeks=k) for k in range(HISTORY_WEEKS)][shown]
@@ -207,11 +195,11 @@ class Dashboard:
             Area.objects.filter(municipality=view.access.municipality).values_list("pk", "name")
         )
         ids = np.array([pk for pk, _name in rows], dtype=np.int64)
-        current = _per_area(view.snap["area"][view.selected], ids)
+        current = per_area(view.snap["area"][view.selected], ids)
         before = statistics_mask(view.snap, view.access) & filter_mask(
             view.snap, view.filters, view.filters.previous_dates()
         )
-        previous = _per_area(view.snap["area"][before], ids)
+        previous = per_area(view.snap["area"][before], ids)
         out: list[dict[str, Any]] = []
         for (pk, name), now, then in zip(rows, current.tolist(), previous.tolist(), strict=True):
             test = change(now, then)
@@ -311,42 +299,22 @@ class Dashboard:
         view = self.view
         if view.geometry is None:
             return []
-        mask = self.base()
-        days = self.days()
         monday = self.today - timedelta(days=self.today.weekday())
         first = monday - timedelta(weeks=EMERGING_WEEKS - 1)
-        week = (days - day_number(first)) // 7
-        valid = mask & (week >= 0) & (week < EMERGING_WEEKS) & ~np.isnan(view.snap["x"])
-        cells = view.geometry.cell_of(view.snap["x"][valid], view.snap["y"][valid])
-        position = np.full(view.geometry.grid.size, -1)
-        position[view.geometry.inside] = np.arange(view.geometry.inside.size)
-        local = position[np.where(cells >= 0, cells, 0)]
-        ok = (cells >= 0) & (local >= 0)
-        n = view.geometry.inside.size
-        flat = np.bincount(week[valid][ok] * n + local[ok], minlength=EMERGING_WEEKS * n)
-        cube = flat.reshape(EMERGING_WEEKS, n).astype(float)
-        active = np.flatnonzero(cube.sum(axis=0) > 0)
-        if active.size < 3 or cube.sum() == 0:
-            return []
-        result = emerging_hot_spots(cube, view.geometry.weights)
         names = dict(
-            __import__("samtrygg.areas.models", fromlist=["Area"])
-            .Area.objects.filter(municipality=view.access.municipality)
-            .values_list("pk", "name")
+            Area.objects.filter(municipality=view.access.municipality).values_list("pk", "name")
         )
-        groups: dict[tuple[str, str], int] = {}
-        for k, label in enumerate(result.category):
-            if label.endswith("hot spot") and label != "no pattern":
-                area = view.geometry.cell_area[k]
-                key = (
-                    label.replace(" hot spot", ""),
-                    names.get(area, "–") if area is not None else "–",
-                )
-                groups[key] = groups.get(key, 0) + 1
-        return [
-            {"kind": str(EMERGING_LABELS.get(kind, kind)), "area": area, "squares": n}
-            for (kind, area), n in sorted(groups.items(), key=lambda item: -item[1])
-        ]
+        rows = emerging_by_area(
+            view.snap,
+            self.base(),
+            self.days(),
+            view.geometry,
+            first,
+            EMERGING_WEEKS,
+            names,
+            min_active=3,
+        )
+        return [{**row, "kind": str(EMERGING_LABELS.get(row["kind"], row["kind"]))} for row in rows]
 
     def missing_reports(self) -> list[str] | None:
         """Reporters without a report for last week (coordinators only)."""

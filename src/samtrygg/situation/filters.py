@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from numpy.typing import NDArray
 
-from samtrygg.incidents.models import Category, Source, Status, Visibility
+from samtrygg.incidents.models import Source, Status
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Role
 
+from .aggregates import restricted_ids
 from .snapshot import SOURCES, STATUSES, Snapshot
 
 PERIODS = {
@@ -142,11 +143,7 @@ def minutes(day: date, end: bool = False) -> int:
 
 
 def restricted_category_ids(access: Access) -> set[int]:
-    return set(
-        Category.objects.filter(
-            municipality=access.municipality, visibility=Visibility.RESTRICTED
-        ).values_list("pk", flat=True)
-    )
+    return set(restricted_ids(access.municipality))
 
 
 def statistics_mask(snap: Snapshot, access: Access) -> NDArray[np.bool_]:

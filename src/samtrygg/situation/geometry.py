@@ -43,6 +43,12 @@ class MunicipalityGeometry:
         ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
         return np.where(ok, row * cols + col, -1)
 
+    def inside_counts(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Points per 250 m square inside the municipality (in the order of ``inside``)."""
+        cells = self.cell_of(x, y)
+        full = np.bincount(cells[cells >= 0], minlength=self.grid.size)
+        return full[self.inside].astype(float)
+
     def cell_polygons(self, flat: NDArray[np.int64]) -> list[list[list[float]]]:
         """WGS 84 rings ([lon, lat] × 5) of the given 250 m cells."""
         return cell_rings(self.grid, flat)

@@ -27,6 +27,7 @@ from samtrygg.incidents.models import AreaAssessment, Category
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Role
 
+from .aggregates import per_area
 from .filters import SituationFilters, filter_mask, points_mask, statistics_mask
 from .geometry import HEAT_BANDWIDTH_M, MunicipalityGeometry, geometry_for
 from .snapshot import PRECISIONS, STATUSES, Snapshot, snapshot
@@ -82,8 +83,7 @@ class View:
     def cell_counts(self) -> NDArray[np.float64]:
         """Counts per 250 m cell inside the municipality (the order of geometry.inside)."""
         assert self.geometry is not None  # noqa: S101
-        full = np.bincount(self.cells[self.cells >= 0], minlength=self.geometry.grid.size)
-        return full[self.geometry.inside].astype(float)
+        return self.geometry.inside_counts(self.snap["x"][self.mapped], self.snap["y"][self.mapped])
 
 
 def total(view: View) -> dict[str, Any]:
@@ -254,11 +254,11 @@ def areas(view: View) -> dict[str, Any]:
         )
     )
     ids = np.array([pk for pk, _n, _p in rows], dtype=np.int64)
-    current = _per_area(view.snap["area"][view.selected], ids)
+    current = per_area(view.snap["area"][view.selected], ids)
     previous_mask = statistics_mask(view.snap, view.access) & filter_mask(
         view.snap, view.filters, view.filters.previous_dates()
     )
-    previous = _per_area(view.snap["area"][previous_mask], ids)
+    previous = per_area(view.snap["area"][previous_mask], ids)
     out = []
     for (pk, name, population), now, before in zip(rows, current, previous, strict=True):
         count, earlier = view.suppress(int(now)), view.suppress(int(before))
@@ -274,19 +274,6 @@ def areas(view: View) -> dict[str, Any]:
             }
         )
     return {"areas": out}
-
-
-def _per_area(area_of: NDArray[np.int32], ids: NDArray[np.int64]) -> NDArray[np.int64]:
-    if ids.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    order = np.argsort(ids)
-    position = np.searchsorted(ids[order], area_of)
-    position = np.clip(position, 0, ids.size - 1)
-    hit = ids[order][position] == area_of
-    counts = np.bincount(position[hit], minlength=ids.size)
-    out = np.zeros(ids.size, dtype=np.int64)
-    out[order] = counts
-    return out
 
 
 def assessments(view: View) -> dict[str, Any]:

@@ -18,15 +18,14 @@ from numpy.typing import NDArray
 
 from samtrygg.analysis.alerts import farrington
 from samtrygg.analysis.counts import change, concentration
-from samtrygg.analysis.emerging import emerging_hot_spots
 from samtrygg.analysis.hotspots import gi_star
 from samtrygg.areas.models import Area
 from samtrygg.exchange.police_types import counts_by_category, events_for
-from samtrygg.incidents.models import Category, Visibility
+from samtrygg.incidents.models import Category
 from samtrygg.tenancy.models import Municipality, Organisation
 
+from .aggregates import emerging_by_area, per_area, shared_mask, weekly_counts
 from .geometry import MunicipalityGeometry, geometry_for
-from .layers import _per_area
 from .localtime import day_number, local_days, local_minutes
 from .models import ImportedTable
 from .near_repeat import near_repeat
@@ -54,15 +53,9 @@ def _suppress(value: int) -> int | None:
 
 
 def _mask(snap: Snapshot, municipality: Municipality, period: Period) -> NDArray[np.bool_]:
-    restricted = list(
-        Category.objects.filter(
-            municipality=municipality, visibility=Visibility.RESTRICTED
-        ).values_list("pk", flat=True)
-    )
     days = local_days(snap["start"])
     return (
-        snap.counted
-        & ~np.isin(snap["category"], restricted)
+        shared_mask(snap, municipality)
         & (days >= day_number(period.first))
         & (days <= day_number(period.last))
     )
@@ -140,8 +133,8 @@ def _by_area(
         Area.objects.filter(municipality=municipality).values_list("pk", "name", "population")
     )
     ids = np.array([a[0] for a in areas], dtype=np.int64)
-    current = _per_area(snap["area"][now], ids)
-    previous = _per_area(snap["area"][before], ids)
+    current = per_area(snap["area"][now], ids)
+    previous = per_area(snap["area"][before], ids)
     rows = []
     for (_pk, name, population), n, p in zip(
         areas, current.tolist(), previous.tolist(), strict=True
@@ -214,9 +207,7 @@ def _spatial(
     labels: dict[int, str],
 ) -> dict[str, Any]:
     mapped = now & ~np.isnan(snap["x"])
-    cells = geometry.cell_of(snap["x"][mapped], snap["y"][mapped])
-    full = np.bincount(cells[cells >= 0], minlength=geometry.grid.size)
-    counts = full[geometry.inside].astype(float)
+    counts = geometry.inside_counts(snap["x"][mapped], snap["y"][mapped])
     names = dict(Area.objects.filter(municipality=municipality).values_list("pk", "name"))
     hot: list[dict[str, Any]] = []
     if counts.sum() > 0:
@@ -268,32 +259,10 @@ def _emerging(
 ) -> list[dict[str, Any]]:
     weeks = max(4, min(26, period.days // 7))
     first = period.last - timedelta(weeks=weeks) + timedelta(days=1)
-    mask = _mask(snap, municipality, Period(first, period.last)) & ~np.isnan(snap["x"])
-    week = (local_days(snap["start"][mask]) - day_number(first)) // 7
-    cells = geometry.cell_of(snap["x"][mask], snap["y"][mask])
-    position = np.full(geometry.grid.size, -1)
-    position[geometry.inside] = np.arange(geometry.inside.size)
-    local = position[np.where(cells >= 0, cells, 0)]
-    ok = (cells >= 0) & (local >= 0) & (week >= 0) & (week < weeks)
-    n = geometry.inside.size
-    flat = np.bincount(week[ok] * n + local[ok], minlength=weeks * n)
-    cube = flat.reshape(weeks, n).astype(float)
-    if cube.sum() == 0:
-        return []
-    result = emerging_hot_spots(cube, geometry.weights)
-    groups: dict[tuple[str, str], int] = {}
-    for k, label in enumerate(result.category):
-        if label.endswith("hot spot"):
-            area = geometry.cell_area[k]
-            key = (
-                label.replace(" hot spot", ""),
-                names.get(area, "–") if area is not None else "–",
-            )
-            groups[key] = groups.get(key, 0) + 1
-    return [
-        {"kind": kind, "area": area, "squares": v}
-        for (kind, area), v in sorted(groups.items(), key=lambda i: -i[1])
-    ]
+    days = local_days(snap["start"])
+    return emerging_by_area(
+        snap, shared_mask(snap, municipality), days, geometry, first, weeks, names
+    )
 
 
 def _alerts(
@@ -308,10 +277,7 @@ def _alerts(
     if n_weeks < 10:
         return out
     ids = list(labels)
-    counts = np.zeros((len(ids), n_weeks))
-    for row, pk in enumerate(ids):
-        counts[row] = np.bincount(week[snap["category"][mask] == pk], minlength=n_weeks)[:n_weeks]
-    result = farrington(counts)
+    result = farrington(weekly_counts(snap["category"][mask], week, ids, n_weeks))
     first_week = (day_number(period.first) - day_number(history.first)) // 7
     for row, pk in enumerate(ids):
         weeks = [int(w) for w in np.flatnonzero(result.alert[row, first_week:])]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.incidents.weekly import week_from_query
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission, Role
 
@@ -241,24 +242,11 @@ class WeeklySettingsForm(forms.ModelForm[WeeklyPictureSettings]):
         return "\n".join(lines)
 
 
-def _week(request: HttpRequest) -> tuple[int, int]:
-    from datetime import date
-
-    value = request.GET.get("week", "")
-    try:
-        year_text, week_text = value.split("-W")
-        date.fromisocalendar(int(year_text), int(week_text), 1)
-        return int(year_text), int(week_text)
-    except ValueError:
-        year, week, _day = (timezone.localdate() - timedelta(days=7)).isocalendar()
-        return year, week
-
-
 @municipality_view()
 def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
     from . import weekly_picture as picture
 
-    year, week = _week(request)
+    year, week = week_from_query(request.GET.get("week"))
     current = WeeklyPictureSettings.objects.filter(municipality=access.municipality).first()
     may_send = access.can(Permission.APPROVE_SITUATION_REPORTS)
     form = WeeklySettingsForm(

@@ -22,12 +22,12 @@ from samtrygg.analysis.hotspots import gi_star
 from samtrygg.areas.models import Area
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
-from samtrygg.incidents.models import AreaAssessment, Category, Incident, Status, Visibility
-from samtrygg.incidents.notifications import missing_reporters
+from samtrygg.incidents.models import AreaAssessment, Category, Incident, Status
+from samtrygg.incidents.weekly import missing_reporters
 from samtrygg.tenancy.models import Municipality
 
+from .aggregates import per_area, restricted_ids, shared_mask, weekly_counts
 from .geometry import geometry_for
-from .layers import _per_area
 from .localtime import day_number, local_days
 from .models import WeeklyPictureSettings
 from .snapshot import snapshot
@@ -44,26 +44,22 @@ def build(municipality: Municipality, iso_year: int, iso_week: int) -> dict[str,
     monday = date.fromisocalendar(iso_year, iso_week, 1)
     sunday = monday + timedelta(days=6)
     snap = snapshot(municipality.pk)
-    restricted = list(
-        Category.objects.filter(
-            municipality=municipality, visibility=Visibility.RESTRICTED
-        ).values_list("pk", flat=True)
-    )
+    restricted = restricted_ids(municipality)
     days = local_days(snap["start"])
-    shared = snap.counted & ~np.isin(snap["category"], restricted)
+    shared = shared_mask(snap, municipality)
     this = shared & (days >= day_number(monday)) & (days <= day_number(sunday))
     last = shared & (days >= day_number(monday) - 7) & (days < day_number(monday))
     areas = list(Area.objects.filter(municipality=municipality).values_list("pk", "name"))
     ids = np.array([pk for pk, _n in areas], dtype=np.int64)
-    now_counts = _per_area(snap["area"][this], ids)
-    before = _per_area(snap["area"][last], ids)
+    now_counts = per_area(snap["area"][this], ids)
+    before = per_area(snap["area"][last], ids)
     labels = dict(Category.objects.filter(municipality=municipality).values_list("pk", "label_sv"))
-    per_area = []
+    area_rows = []
     for (pk, name), n, p in zip(areas, now_counts.tolist(), before.tolist(), strict=True):
         chosen = this & (snap["area"] == pk)
         top = np.bincount(snap["category"][chosen]) if chosen.any() else np.zeros(0)
         main = [labels.get(int(c), "") for c in np.argsort(top)[::-1][:3] if top[c] > 0]
-        per_area.append({"area": name, "count": n, "previous": p, "main": main})
+        area_rows.append({"area": name, "count": n, "previous": p, "main": main})
     assessments = [
         {
             "area": a.area.name,
@@ -88,7 +84,7 @@ def build(municipality: Municipality, iso_year: int, iso_week: int) -> dict[str,
         "sunday": sunday,
         "total": int(this.sum()),
         "previous_total": int(last.sum()),
-        "per_area": sorted(per_area, key=lambda r: -r["count"]),
+        "per_area": sorted(area_rows, key=lambda r: -r["count"]),
         "assessments": assessments,
         "hotspots": _hotspots(municipality, snap, shared, days, sunday),
         "alerts": _alerts(snap, shared, days, sunday, labels),
@@ -109,10 +105,7 @@ def _hotspots(
         & (days <= day_number(sunday))
         & ~np.isnan(snap["x"])
     )
-    cells = geometry.cell_of(snap["x"][recent], snap["y"][recent])
-    counts = np.bincount(cells[cells >= 0], minlength=geometry.grid.size)[geometry.inside].astype(
-        float
-    )
+    counts = geometry.inside_counts(snap["x"][recent], snap["y"][recent])
     if counts.sum() == 0:
         return []
     result = gi_star(counts, geometry.weights)
@@ -131,12 +124,9 @@ def _alerts(snap: Any, shared: Any, days: Any, sunday: date, labels: dict[int, s
     mask = shared & (days >= first) & (days <= day_number(sunday))
     week = (days[mask] - first) // 7
     ids = list(labels)
-    counts = np.zeros((len(ids), weeks))
-    for row, pk in enumerate(ids):
-        counts[row] = np.bincount(week[snap["category"][mask] == pk], minlength=weeks)[:weeks]
     if not ids:
         return []
-    result = farrington(counts)
+    result = farrington(weekly_counts(snap["category"][mask], week, ids, weeks))
     return [labels[pk] for row, pk in enumerate(ids) if result.alert[row, -1]]
 
 

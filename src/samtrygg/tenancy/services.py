@@ -106,7 +106,8 @@ def _check_grant(access: Access, role: int) -> Role:
     return wanted
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """How secrets (invitation links, API tokens) are stored: never in clear."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -138,7 +139,7 @@ def invite(access: Access, *, email: str, organisation: Organisation, role: int)
             email=email,
             organisation=organisation,
             role=granted,
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             invited_by=access.user,
             expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         )
@@ -195,7 +196,7 @@ def revoke_invitation(access: Access, invitation: Invitation) -> None:
 def invitation_by_token(token: str) -> Invitation | None:
     invitation = (
         Invitation.objects.select_related("organisation__municipality")
-        .filter(token_hash=_token_hash(token))
+        .filter(token_hash=token_hash(token))
         .first()
     )
     return invitation if invitation is not None and invitation.is_pending else None

@@ -3,7 +3,6 @@ revocable, optionally expiring. The API accepts them as ``Authorization: Bearer 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -17,15 +16,12 @@ from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 
 from .models import ApiToken
+from .services import token_hash
 
 TOKEN_PREFIX = "smt_"  # noqa: S105  # a marker, not a secret
 EXPIRY_CHOICES_DAYS = (30, 90, 365)
 # Writing last_used_at on every call would turn each API read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_token(user: Any, *, name: str, days: int | None) -> tuple[ApiToken, str]:
@@ -41,7 +37,7 @@ def create_token(user: Any, *, name: str, days: int | None) -> tuple[ApiToken, s
             user=user,
             name=name,
             prefix=secret[: len(TOKEN_PREFIX) + 6],
-            token_hash=_hash(secret),
+            token_hash=token_hash(secret),
             expires_at=timezone.now() + timedelta(days=days) if days else None,
         )
         record(
@@ -70,7 +66,7 @@ def user_for_token(secret: str) -> Any:
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(token_hash=_hash(secret), revoked_at__isnull=True, user__is_active=True)
+        .filter(token_hash=token_hash(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is None or not token.is_usable:
