@@ -7,6 +7,7 @@ import io
 from datetime import date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
@@ -33,6 +34,25 @@ from ..conftest import World
 
 pytestmark = pytest.mark.usefixtures("swedish")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def plan_with_a_measure(world: World, deadline: date) -> Any:
+    """A draft plan of municipality A with one measure not linked to a problem."""
+    access = world.access(world.dave)
+    plan = services.create_plan(
+        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
+    )
+    services.add_measure(
+        access,
+        plan,
+        title="Belysning",
+        goal="Tänd",
+        unlinked_reason="Ordinarie arbete",
+        indicator_kind="entered",
+        deadline=deadline,
+        responsible=world.a_org,
+    )
+    return plan
 
 
 @pytest.fixture
@@ -406,20 +426,7 @@ def test_reminders_before_due_dates(world: World) -> None:
 
     from samtrygg.plans.reminders import send_reminders
 
-    access = world.access(world.dave)
-    plan = services.create_plan(
-        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
-    )
-    services.add_measure(
-        access,
-        plan,
-        title="Belysning",
-        goal="Tänd",
-        unlinked_reason="Ordinarie arbete",
-        indicator_kind="entered",
-        deadline=timezone.localdate() + timedelta(days=10),
-        responsible=world.a_org,
-    )
+    plan_with_a_measure(world, deadline=timezone.localdate() + timedelta(days=10))
     sent = send_reminders(timezone.now())
     assert sent[world.a.slug] == 2  # alice (administrator) and dave (coordinator)
     body = mail.outbox[0].body
@@ -445,19 +452,7 @@ def test_comparison_area_suggestions(data: World, client: Client) -> None:
 
 def test_new_plan_version_keeps_the_decided_one(world: World, client: Client) -> None:
     access = world.access(world.dave)
-    plan = services.create_plan(
-        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
-    )
-    services.add_measure(
-        access,
-        plan,
-        title="Belysning",
-        goal="Tänd",
-        unlinked_reason="Ordinarie arbete",
-        indicator_kind="entered",
-        deadline=date(2027, 6, 30),
-        responsible=world.a_org,
-    )
+    plan = plan_with_a_measure(world, deadline=date(2027, 6, 30))
     with pytest.raises(ValidationError):
         services.new_plan_version(access, plan)
     services.decide_plan(access, plan, body="KS", on=date(2026, 2, 1))
@@ -472,20 +467,7 @@ def test_new_plan_version_keeps_the_decided_one(world: World, client: Client) ->
 def test_decision_minutes_must_be_a_pdf(world: World, client: Client) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    access = world.access(world.dave)
-    plan = services.create_plan(
-        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
-    )
-    services.add_measure(
-        access,
-        plan,
-        title="Belysning",
-        goal="Tänd",
-        unlinked_reason="Ordinarie arbete",
-        indicator_kind="entered",
-        deadline=date(2027, 6, 30),
-        responsible=world.a_org,
-    )
+    plan = plan_with_a_measure(world, deadline=date(2027, 6, 30))
     client.force_login(world.dave)
     url = f"/k/{world.a.slug}/plans/{plan.pk}/"
     page = client.post(
