@@ -50,7 +50,7 @@ def _serve(host: str, port: int, workers: int) -> int:
             "--access-logfile",
             "-",
             "--forwarded-allow-ips",
-            "127.0.0.1",
+            os.environ.get("SAMTRYGG_TRUSTED_PROXIES", "").replace(" ", "") or "127.0.0.1",
         ],
         env=env,
     )

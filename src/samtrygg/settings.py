@@ -100,7 +100,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address behind a trusted proxy, before anything reads it.
+    "samtrygg.core.middleware.ClientIpMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that static files carry the header too.
+    "samtrygg.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "samtrygg.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -210,6 +214,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "samtrygg.tenancy.adapters.axes_username"
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
 AXES_VERBOSE = False
+# The real client behind a trusted proxy (core/client_ip.py), as for every other use.
+AXES_CLIENT_IP_CALLABLE = "samtrygg.core.client_ip.client_ip"
 # axes.W006 asks for IP-based lockout too. We lock the account, which rotating user agents or
 # cookies cannot bypass; locking by IP would lock a whole municipal office behind one NAT
 # address after a few typos. IP rate limiting belongs in the reverse proxy (docs/operations.md).
@@ -220,6 +226,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "samtrygg.core.views.csrf_failure"
+
+# Reverse proxies whose X-Forwarded-For is believed (IP addresses or networks, comma-separated;
+# docs/operations.md "Reverse proxy"). Empty: the connection's peer is the client.
+TRUSTED_PROXIES = env_list("SAMTRYGG_TRUSTED_PROXIES")
 
 # Language: Swedish first, English second.
 LANGUAGE_CODE = "sv"

@@ -153,3 +153,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in Swedish (JSON under /api/); the CSRF page is settings.CSRF_FAILURE_VIEW.
+handler400 = "samtrygg.core.views.bad_request"
+handler403 = "samtrygg.core.views.permission_denied"
+handler404 = "samtrygg.core.views.page_not_found"
+handler500 = "samtrygg.core.views.server_error"

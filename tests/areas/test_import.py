@@ -93,7 +93,7 @@ def test_not_a_feature_collection(world: World) -> None:
 
 def test_self_intersecting_polygon(world: World) -> None:
     raw = factories.feature_collection(factories.feature("Rosett", BOWTIE))
-    assert_refused(world, raw, "Objekt 1", "ogiltig polygon", "Self-intersection")
+    assert_refused(world, raw, "Objekt 1", "ogiltig polygon", "gränsen korsar sig själv")
 
 
 def test_polygon_outside_the_municipality(world: World) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -98,27 +100,95 @@ def _load(raw: bytes | str) -> dict[str, Any]:
     return data
 
 
+def _unreadable(raw: Any, error: Exception) -> str:
+    """Why shapely could not read a GeoJSON geometry, in the user's language (shapely's own
+    messages are English and name Python types)."""
+    if not isinstance(raw, dict) or not raw.get("type"):
+        return _("the feature has no geometry")
+    if isinstance(error, shapely.errors.GeometryTypeError):
+        return _("“%(type)s” is not a GeoJSON geometry type") % {"type": str(raw["type"])[:40]}
+    if "coordinates" not in raw:
+        return _("the geometry has no coordinates")
+    if "at least 4 coordinates" in str(error):
+        return _("a ring has fewer than four points (the last repeats the first)")
+    return _("the coordinates must be pairs of numbers in rings of at least four points")
+
+
+def _geometry_type(geometry: BaseGeometry) -> str:
+    return {
+        "Point": _("a point"),
+        "MultiPoint": _("points"),
+        "LineString": _("a line"),
+        "LinearRing": _("a line"),
+        "MultiLineString": _("lines"),
+        "GeometryCollection": _("a geometry collection"),
+        "Polygon": _("an empty polygon"),
+        "MultiPolygon": _("an empty polygon"),
+    }.get(geometry.geom_type, geometry.geom_type)
+
+
+def _validity_reasons() -> list[tuple[str, str]]:
+    """GEOS's reasons for an invalid polygon (shapely.validation.explain_validity), the most
+    specific first, in the user's language."""
+    return [
+        ("Ring Self-intersection", _("a ring touches itself")),
+        ("Self-intersection", _("the boundary crosses itself")),
+        ("Hole lies outside shell", _("a hole lies outside the polygon")),
+        ("Holes are nested", _("a hole lies inside another hole")),
+        ("Interior is disconnected", _("holes cut the polygon into pieces")),
+        ("Nested shells", _("a part of the multipolygon lies inside another part")),
+        ("Duplicate Rings", _("a ring occurs twice")),
+        ("Too few", _("a ring has too few distinct points")),
+        ("Invalid Coordinate", _("a coordinate is not a number")),
+        ("Ring is not closed", _("a ring does not end where it begins")),
+        ("Repeated Point", _("a point is repeated")),
+    ]
+
+
+def _invalidity(geometry: BaseGeometry) -> str:
+    """Why the polygon is invalid and where (in the file's own coordinates)."""
+    text = explain_validity(geometry)
+    reason = next(
+        (swedish for english, swedish in _validity_reasons() if text.startswith(english)),
+        _("the polygon is not valid"),
+    )
+    where = text.partition("[")[2].rstrip("]").split()
+    try:
+        x, y = float(where[0]), float(where[1])
+    except (IndexError, ValueError):
+        return reason
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return reason
+    decimals = 0 if abs(x) > 1000 or abs(y) > 1000 else 5  # metres (SWEREF 99 TM) or degrees
+    return _("%(reason)s at x = %(x)s, y = %(y)s") % {
+        "reason": reason,
+        "x": number_format(x, decimals),
+        "y": number_format(y, decimals),
+    }
+
+
 def _parse_geometry(
     feature: dict[str, Any], label: str, crs: str | None, errors: list[str]
 ) -> tuple[BaseGeometry, BaseGeometry] | None:
+    raw = feature.get("geometry")
     try:
-        geometry = shape(feature.get("geometry") or {})
+        geometry = shape(raw or {})
     except Exception as error:  # shapely raises several types for malformed input
         errors.append(
-            _("%(label)s: the geometry cannot be read (%(error)s).")
-            % {"label": label, "error": error}
+            _("%(label)s: the geometry cannot be read: %(reason)s.")
+            % {"label": label, "reason": _unreadable(raw, error)}
         )
         return None
     if not isinstance(geometry, Polygon | MultiPolygon) or geometry.is_empty:
         errors.append(
             _("%(label)s: the geometry must be a polygon or multipolygon, not %(type)s.")
-            % {"label": label, "type": geometry.geom_type}
+            % {"label": label, "type": _geometry_type(geometry)}
         )
         return None
     if not geometry.is_valid:
         errors.append(
             _("%(label)s: invalid polygon (%(reason)s).")
-            % {"label": label, "reason": explain_validity(geometry)}
+            % {"label": label, "reason": _invalidity(geometry)}
         )
         return None
     projected = crs == "EPSG:3006" or (crs is None and looks_projected(geometry))

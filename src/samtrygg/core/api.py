@@ -6,6 +6,7 @@ Callers authenticate with a personal API token (``Authorization: Bearer smt_…`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
 from samtrygg.areas.api import router as areas_router
@@ -31,8 +32,10 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     description="Samtrygg's API. Authenticate with a personal API token "
     "(`Authorization: Bearer smt_…`). Every route is scoped to what the caller may see: objects "
-    "outside that scope answer 404. Errors have a Swedish `detail` and, for invalid input, "
-    "`errors` per field.",
+    "outside that scope answer 404. Errors have a Swedish `detail`; invalid input also has "
+    "`errors` (Swedish messages per field) and `problems` (field, error type and limits, for "
+    "programs); a body that is not JSON answers 400 with `code` `parse_error` and the line and "
+    "column.",
 )
 api.add_router("", tenancy_router)
 api.add_router("", areas_router)
@@ -57,6 +60,39 @@ def unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse
     )
 
 
+def _ninja_messages() -> dict[str, tuple[str, str]]:
+    """django-ninja's own English HttpError messages: a machine-readable code and Swedish."""
+    return {
+        "Cannot parse request body": ("parse_error", _("The request body is not valid JSON.")),
+        "CSRF check Failed": (
+            "csrf_failed",
+            _("The form could not be sent safely. Reload the page and try again."),
+        ),
+        "Too many requests.": ("throttled", _("Too many requests. Wait a minute and try again.")),
+        "Unauthorized": ("unauthorised", _("Log in, or send a valid API token.")),
+        "Forbidden": ("forbidden", _("Your role does not allow this.")),
+    }
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's errors (unreadable JSON, a failed CSRF check) in Swedish, with a ``code``.
+
+    Our own code raises HttpError with messages already translated; those pass unchanged."""
+    message = str(exc)
+    code, detail = _ninja_messages().get(message.split(" (", 1)[0], ("", message))
+    body: dict[str, Any] = {"detail": detail}
+    if code:
+        body["code"] = code
+    cause = exc.__cause__
+    if code == "parse_error" and isinstance(cause, json.JSONDecodeError):
+        body["detail"] = _(
+            "The request body is not valid JSON (line %(line)d, column %(column)d)."
+        ) % {"line": cause.lineno, "column": cause.colno}
+        body["line"], body["column"] = cause.lineno, cause.colno
+    return api.create_response(request, body, status=exc.status_code)
+
+
 def _schema_message(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     if kind == "missing":
@@ -76,12 +112,27 @@ def _schema_message(error: dict[str, Any]) -> str:
 
 @api.exception_handler(SchemaValidationError)
 def invalid_schema(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    """Schema errors: Swedish messages per field in ``errors``; the same problems for programs
+    in ``problems`` (pydantic's location and error type, and its limits such as ``le``)."""
     errors: dict[str, list[str]] = {}
+    problems: list[dict[str, Any]] = []
     for error in exc.errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
-        errors.setdefault(".".join(location) or "__all__", []).append(_schema_message(error))
+        field = ".".join(location) or "__all__"
+        errors.setdefault(field, []).append(_schema_message(error))
+        problem: dict[str, Any] = {"field": field, "type": error.get("type", "")}
+        limits = {
+            key: value
+            for key, value in (error.get("ctx") or {}).items()
+            if isinstance(value, str | int | float | bool)
+        }
+        if limits:
+            problem["ctx"] = limits
+        problems.append(problem)
     return api.create_response(
-        request, {"detail": _("The request has invalid values."), "errors": errors}, status=422
+        request,
+        {"detail": _("The request has invalid values."), "errors": errors, "problems": problems},
+        status=422,
     )
 
 

@@ -1,4 +1,5 @@
-"""Request id for the audit trail, and the MFA gate for roles that must use it."""
+"""The client's address behind a proxy, response headers, the request id for the audit trail,
+the MFA gate for roles that must use it, and Swedish first."""
 
 from __future__ import annotations
 
@@ -16,7 +17,53 @@ from django.utils import translation
 
 from samtrygg.audit.context import current_request_id
 
+from .client_ip import PEER_KEY, client_ip, trusted_networks
+
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,32}$")
+# Caddy's {http.request.uuid}: kept without its hyphens, to fit the audit log's 32 characters.
+_UUID = re.compile(r"^[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+
+
+class ClientIpMiddleware:
+    """Put the client's address into REMOTE_ADDR (core/client_ip.py), first of all middleware,
+    so that the login rate limit, django-axes and anything else count the real client."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        trusted_networks(tuple(settings.TRUSTED_PROXIES))  # a typo stops the start, loudly
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META[PEER_KEY] = request.META.get("REMOTE_ADDR", "")
+        request.META["REMOTE_ADDR"] = client_ip(request)
+        return self.get_response(request)
+
+
+# Browser features a page may use. The report form's "Use my position" needs geolocation on our
+# own pages; nothing asks for the camera (photos come through a file input) or the microphone.
+PERMISSIONS_POLICY = ", ".join(
+    [
+        "accelerometer=()",
+        "camera=()",
+        "geolocation=(self)",
+        "gyroscope=()",
+        "magnetometer=()",
+        "microphone=()",
+        "payment=()",
+        "usb=()",
+    ]
+)
+
+
+class PermissionsPolicyMiddleware:
+    """The Permissions-Policy header on every response, static files and error pages included."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
 
 
 class RequestIdMiddleware:
@@ -27,6 +74,8 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
+        if _UUID.match(incoming):
+            incoming = incoming.replace("-", "").lower()
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = current_request_id.set(request_id)

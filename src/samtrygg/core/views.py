@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from samtrygg.areas import queries as area_queries
@@ -33,3 +39,71 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# Error pages: urls.handler400/403/404/500 and settings.CSRF_FAILURE_VIEW. Pages in the base
+# layout, through the translation system; under /api/ the same answer as JSON with a Swedish
+# ``detail``, like the API's own errors (core/api.py).
+
+API_PREFIX = "/api/"
+logger = logging.getLogger(__name__)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _error_page(request: HttpRequest, status: int, template: str, detail: str) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": detail}, status=status)
+    return render(request, template, {"detail": detail}, status=status)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request, 400, "400.html", _("The request could not be understood. Go back and try again.")
+    )
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 403, "403.html", _("Your role does not allow this."))
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, "404.html", _("Not found."))
+
+
+@requires_csrf_token
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The form was sent without a valid CSRF token: most often a page left open for long, or
+    cookies blocked. Django's reason is for the log (django.security.csrf), not for the user."""
+    return _error_page(
+        request,
+        403,
+        "403_csrf.html",
+        _("The form could not be sent safely. Reload the page and try again."),
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page: no database, no context processors, no base layout (any of them may be
+    what failed); a plain page with the request id that support can look up in the log."""
+    request_id = getattr(request, "request_id", "")
+    detail = _("Something went wrong on our side. The error has been logged; try again shortly.")
+    if _is_api(request):
+        return JsonResponse({"detail": detail, "request_id": request_id}, status=500)
+    try:
+        stylesheet = static("samtrygg/app.css")
+    except Exception:  # a missing static manifest must not hide the error page
+        stylesheet = ""
+    try:
+        body = loader.get_template("500.html").render(
+            {"detail": detail, "request_id": request_id, "stylesheet": stylesheet}
+        )
+    except Exception:
+        logger.exception("The 500 page itself failed")
+        body = "<!DOCTYPE html><title>Serverfel</title><h1>Serverfel</h1>"
+    return HttpResponseServerError(body)

@@ -9,6 +9,9 @@ Every view, API route, export and report asks this module two things:
   registered scope cannot be read through the policy at all (``LookupError``), so a new model is
   closed until somebody decides who may see it.
 
+A visitor who is not logged in is sent to the login page by ``municipality_view`` (with
+``next=``), for every slug alike; the API answers 401.
+
 ``access.require(permission)`` answers 403 for a role limit inside a municipality the user belongs
 to (the user already knows the municipality exists, so there is nothing to hide).
 """
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, wraps
 from typing import TYPE_CHECKING, Any, Concatenate
+from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -121,6 +125,21 @@ def access_for(user: Any, slug: str) -> Access:
     )
 
 
+def _to_login(request: HttpRequest) -> HttpResponseBase:
+    """An anonymous visitor goes to the login page and comes back after it (whether the
+    municipality exists is not told: every slug answers the same). An htmx request whose session
+    ended sends the whole page there, not a login form into a fragment."""
+    from django.contrib.auth.views import redirect_to_login
+    from django_htmx.http import HttpResponseClientRedirect
+
+    if getattr(request, "htmx", False):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        page = current.path + (f"?{current.query}" if current.query else "")
+        target = redirect_to_login(page or request.get_full_path())
+        return HttpResponseClientRedirect(target["Location"])
+    return redirect_to_login(request.get_full_path())
+
+
 def municipality_view[**P](
     permission: Permission = Permission.VIEW_MUNICIPALITY,
 ) -> Callable[
@@ -137,6 +156,8 @@ def municipality_view[**P](
         def wrapper(
             request: HttpRequest, municipality: str, *args: P.args, **kwargs: P.kwargs
         ) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return _to_login(request)
             access = access_for(request.user, municipality)
             access.require(permission)
             request.access = access  # type: ignore[attr-defined]
