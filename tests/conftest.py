@@ -18,6 +18,18 @@ from . import factories
 
 
 @pytest.fixture(autouse=True)
+def _pinned_clock() -> Any:
+    """Every test starts at the same moment (tests/clock.py); the clock then runs on, so code
+    that measures durations still works."""
+    import time_machine
+
+    from .clock import pinned_now
+
+    with time_machine.travel(pinned_now(), tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _no_mfa_gate_by_default(settings: Any) -> None:
     # The MFA gate has its own tests; elsewhere it would only add a set-up step to every login.
     settings.MFA_REQUIRED = False

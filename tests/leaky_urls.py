@@ -12,4 +12,4 @@ def leaky(request: HttpRequest, municipality: str, area_id: int) -> JsonResponse
     return JsonResponse({"name": area.name})
 
 
-urlpatterns = [path("k/<slug:municipality>/leaky/<int:area_id>/", leaky), *real_patterns]
+urlpatterns = [path("k/<slug:municipality>/leaky/<id:area_id>/", leaky), *real_patterns]

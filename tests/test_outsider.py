@@ -28,7 +28,7 @@ UNSCOPED_ROUTES = {
     "public/<slug:slug>/": "the municipality's public page: aggregates only, opt-in, 404 when "
     "off (tests/plans/test_public.py)",
     "region/": "lists only the user's own municipalities, each through the access policy",
-    "me/api-tokens/<int:token_id>/revoke/": "looked up by owner: another user's token is 404 "
+    "me/api-tokens/<id:token_id>/revoke/": "looked up by owner: another user's token is 404 "
     "(tests/tenancy/test_tokens.py)",
 }
 UNSCOPED_PREFIXES = {
@@ -133,7 +133,7 @@ def test_user_of_another_organisation_gets_404_or_403(world: World, client: Clie
     client.force_login(world.carol)
     assert (
         client.get(
-            build_url(Route("k/<slug:municipality>/members/<int:membership_id>/", None), world)
+            build_url(Route("k/<slug:municipality>/members/<id:membership_id>/", None), world)
         ).status_code
         == 403
     )

@@ -327,6 +327,9 @@ SMALL_COUNT_THRESHOLD = env_int("SAMTRYGG_SMALL_COUNT_THRESHOLD", 3)
 # Duplicate candidates: related category within this distance and time of each other.
 DUPLICATE_RADIUS_M = env_int("SAMTRYGG_DUPLICATE_RADIUS_M", 100)
 DUPLICATE_HOURS = env_int("SAMTRYGG_DUPLICATE_HOURS", 12)
+# The earliest time an incident may have happened (core/bounds.py); the database refuses any
+# time before 1900 whatever this says.
+SAMTRYGG_EARLIEST_DATE = env("SAMTRYGG_EARLIEST_DATE", "2000-01-01")
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from samtrygg.areas import views as area_views
 from samtrygg.audit import views as audit_views
 from samtrygg.core import views as core_views
 from samtrygg.core.api import api
+from samtrygg.core.converters import IdConverter
 from samtrygg.exchange import views as exchange_views
 from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
@@ -16,34 +17,36 @@ from samtrygg.situation import report_views
 from samtrygg.situation import views as situation_views
 from samtrygg.tenancy import views as tenancy_views
 
+register_converter(IdConverter, "id")
+
 # Everything under k/<municipality>/ goes through tenancy.policy.municipality_view.
 municipality_patterns = [
     path("", core_views.municipality_home, name="municipality_home"),
     path("organisations/", tenancy_views.organisation_list, name="organisation_list"),
     path(
-        "organisations/<int:organisation_id>/",
+        "organisations/<id:organisation_id>/",
         tenancy_views.organisation_edit,
         name="organisation_edit",
     ),
     path("members/", tenancy_views.member_list, name="member_list"),
-    path("members/<int:membership_id>/", tenancy_views.member_edit, name="member_edit"),
+    path("members/<id:membership_id>/", tenancy_views.member_edit, name="member_edit"),
     path(
-        "members/<int:membership_id>/unlock/",
+        "members/<id:membership_id>/unlock/",
         tenancy_views.member_unlock,
         name="member_unlock",
     ),
     path(
-        "invitations/<int:invitation_id>/revoke/",
+        "invitations/<id:invitation_id>/revoke/",
         tenancy_views.invitation_revoke,
         name="invitation_revoke",
     ),
     path("areas/", area_views.area_list, name="area_list"),
-    path("areas/<int:area_id>/", area_views.area_detail, name="area_detail"),
+    path("areas/<id:area_id>/", area_views.area_detail, name="area_detail"),
     path("geo/areas.geojson", area_views.areas_geojson, name="areas_geojson"),
     path("geo/boundary.geojson", area_views.boundary_geojson, name="boundary_geojson"),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("categories/", category_views.category_list, name="category_list"),
-    path("categories/<int:category_id>/", category_views.category_edit, name="category_edit"),
+    path("categories/<id:category_id>/", category_views.category_edit, name="category_edit"),
     path("police-types/", category_views.police_type_mapping, name="police_type_mapping"),
     path("import/", exchange_views.import_page, name="import_page"),
     path("situation/", situation_views.situation_map, name="situation_map"),
@@ -51,10 +54,10 @@ municipality_patterns = [
     path("lagesbild/", report_views.report_list, name="report_list"),
     path("lagesbild/week/", report_views.weekly_picture, name="weekly_picture"),
     path("lagesbild/tables/", report_views.table_list, name="table_list"),
-    path("lagesbild/<int:report_id>/", report_views.report_detail, name="report_detail"),
+    path("lagesbild/<id:report_id>/", report_views.report_detail, name="report_detail"),
     *(
         path(
-            f"lagesbild/<int:report_id>/document.{fmt}",
+            f"lagesbild/<id:report_id>/document.{fmt}",
             report_views.report_document,
             {"fmt": fmt},
             name=f"report_document_{fmt}",
@@ -89,13 +92,13 @@ municipality_patterns = [
         for table in ("areas", "grid", "hotspots", "points")
     ),
     path("problems/", plan_views.problem_list, name="problem_list"),
-    path("problems/<int:problem_id>/", plan_views.problem_detail, name="problem_detail"),
+    path("problems/<id:problem_id>/", plan_views.problem_detail, name="problem_detail"),
     path("plans/", plan_views.plan_list, name="plan_list"),
-    path("plans/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),
-    path("plans/<int:plan_id>/minutes/", plan_views.plan_minutes, name="plan_minutes"),
+    path("plans/<id:plan_id>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<id:plan_id>/minutes/", plan_views.plan_minutes, name="plan_minutes"),
     path("evaluations/", plan_views.evaluation_list, name="evaluation_list"),
     path(
-        "evaluations/<int:evaluation_id>/",
+        "evaluations/<id:evaluation_id>/",
         plan_views.evaluation_detail,
         name="evaluation_detail",
     ),
@@ -103,7 +106,7 @@ municipality_patterns = [
     path("council/", plan_views.council, name="council"),
     path("promises/", plan_views.promise_list, name="promise_list"),
     path("meetings/", plan_views.meeting_list, name="meeting_list"),
-    path("meetings/<int:meeting_id>/", plan_views.meeting_detail, name="meeting_detail"),
+    path("meetings/<id:meeting_id>/", plan_views.meeting_detail, name="meeting_detail"),
     path("compliance/", plan_views.compliance_page, name="compliance"),
     *(
         path(
@@ -126,9 +129,9 @@ municipality_patterns = [
         )
         for fmt in ("csv", "xlsx", "geojson")
     ),
-    path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident_detail"),
+    path("incidents/<id:incident_id>/", incident_views.incident_detail, name="incident_detail"),
     path(
-        "incidents/<int:incident_id>/photos/<int:photo_id>/",
+        "incidents/<id:incident_id>/photos/<id:photo_id>/",
         incident_views.incident_photo,
         name="incident_photo",
     ),
@@ -143,7 +146,7 @@ urlpatterns = [
     path("me/api-tokens/", tenancy_views.api_tokens, name="api_tokens"),
     path("me/notifications/", week_views.notification_settings, name="notification_settings"),
     path(
-        "me/api-tokens/<int:token_id>/revoke/",
+        "me/api-tokens/<id:token_id>/revoke/",
         tenancy_views.api_token_revoke,
         name="api_token_revoke",
     ),

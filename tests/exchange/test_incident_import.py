@@ -95,7 +95,7 @@ def test_many_kinds_of_error_at_once(seeded: World) -> None:
     text = "\n".join(error.value.errors)
     for expected in [
         "Rad 2, kolumn ”category”",
-        "Rad 3, kolumn ”occurred_at”: tiden ligger i",
+        "Rad 3, kolumn ”occurred_at”: Tiden ligger i framtiden",
         "Rad 4, kolumn ”occurred_at”: ”igår”",
         "Rad 5, kolumn ”lat”: platsen ligger",
         "Rad 6, kolumn ”lat”: ange både",

@@ -31,7 +31,7 @@ def aggregate_urls(world: World) -> list[str]:
     for entry in get_resolver().url_patterns:
         for sub in getattr(entry, "url_patterns", []):
             if isinstance(sub, URLPattern) and (sub.name or "").startswith(AGGREGATE_PREFIXES):
-                path = str(sub.pattern).replace("<int:report_id>", str(world.situation_report().pk))
+                path = str(sub.pattern).replace("<id:report_id>", str(world.situation_report().pk))
                 urls.append(f"/k/{world.a.slug}/{path}")
     return urls
 

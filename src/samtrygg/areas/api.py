@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from samtrygg.core.api_auth import api_access
+from samtrygg.core.api_types import ApiId
 from samtrygg.tenancy.api import ErrorOut
 from samtrygg.tenancy.roles import Permission
 
@@ -42,7 +43,7 @@ def list_areas(request: HttpRequest, municipality: str) -> list[Area]:
     "/k/{municipality}/areas/{area_id}",
     response={200: AreaDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def get_area(request: HttpRequest, municipality: str, area_id: int) -> Area:
+def get_area(request: HttpRequest, municipality: str, area_id: ApiId) -> Area:
     access = api_access(request, municipality)
     access.require(Permission.VIEW_AREAS)
     area: Area = access.get_or_404(Area.objects.all(), pk=area_id)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, UploadedFile
 
 from samtrygg.core.api_auth import api_access
+from samtrygg.core.api_types import ApiId
 from samtrygg.tenancy.api import ErrorOut, InvalidOut
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.roles import Permission
@@ -34,7 +35,7 @@ def import_incident_file(
     request: HttpRequest,
     municipality: str,
     file: File[UploadedFile],
-    organisation_id: Form[int | None] = None,
+    organisation_id: Form[ApiId | None] = None,
     dry_run: Form[bool] = False,
     confirm_flagged: Form[bool] = False,
 ) -> Any:
@@ -47,7 +48,7 @@ def import_incident_file(
         organisation = access.get_or_404(Organisation.objects.all(), pk=organisation_id)
     try:
         result = import_incidents(
-            file.read(),
+            file.file,  # read a chunk at a time
             file.name or "upload.csv",
             access.municipality,
             organisation,

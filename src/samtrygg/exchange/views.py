@@ -63,7 +63,7 @@ def import_page(request: HttpRequest, access: Access) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             result = import_incidents(
-                upload.read(),
+                upload.file,  # read a chunk at a time
                 upload.name,
                 access.municipality,
                 form.cleaned_data["organisation"],

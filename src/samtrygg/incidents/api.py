@@ -7,8 +7,9 @@ import base64
 import binascii
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest
@@ -18,6 +19,7 @@ from ninja import Status as Reply
 
 from samtrygg.areas.models import Area
 from samtrygg.core.api_auth import api_access
+from samtrygg.core.api_types import ApiId
 from samtrygg.tenancy.api import ErrorOut, InvalidOut
 from samtrygg.tenancy.models import Organisation, User
 from samtrygg.tenancy.policy import Access
@@ -88,7 +90,7 @@ class IncidentFilters(Schema):
     queue: str = Field("all", description="new, handling, mine or all")
     status: Status | None = None
     category: str | None = Field(None, description="category code")
-    area: int | None = Field(None, description="area id")
+    area: ApiId | None = Field(None, description="area id")
     occurred_since: datetime | None = None
     occurred_until: datetime | None = None
     cursor: str | None = None
@@ -97,7 +99,7 @@ class IncidentFilters(Schema):
 
 class IncidentIn(Schema):
     category: str = Field(..., description="category code, e.g. klotter")
-    reporting_organisation_id: int | None = Field(
+    reporting_organisation_id: ApiId | None = Field(
         None, description="defaults to the caller's (first) organisation"
     )
     occurred_at: datetime | None = None
@@ -105,7 +107,7 @@ class IncidentIn(Schema):
     occurred_to: datetime | None = None
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
-    area_id: int | None = Field(None, description="the area, when there is no point")
+    area_id: ApiId | None = Field(None, description="the area, when there is no point")
     precision: Precision | None = None
     place_name: str = Field("", max_length=200)
     description: str = ""
@@ -122,14 +124,16 @@ class IncidentIn(Schema):
 class TransitionIn(Schema):
     to: Status
     comment: str = ""
-    version: int | None = Field(None, description="the version you read: guards against overwrites")
+    version: ApiId | None = Field(
+        None, description="the version you read: guards against overwrites"
+    )
 
 
 class AssignIn(Schema):
-    organisation_id: int
+    organisation_id: ApiId
     assignee_email: str | None = None
     due_date: date | None = None
-    version: int | None = None
+    version: ApiId | None = None
 
 
 class CommentIn(Schema):
@@ -146,21 +150,21 @@ class CommentOut(Schema):
 
 
 class MergeIn(Schema):
-    duplicates: list[int] = Field(..., min_length=1)
+    duplicates: list[ApiId] = Field(..., min_length=1, max_length=200)
 
 
 class AssessmentIn(Schema):
-    area_id: int
+    area_id: ApiId
     level: str = Field(..., description="green, yellow or red")
     comment: str = ""
 
 
 class WeeklyReportIn(Schema):
-    iso_year: int
+    iso_year: int = Field(..., ge=2000, le=2200)
     iso_week: int = Field(..., ge=1, le=53)
-    organisation_id: int | None = None
+    organisation_id: ApiId | None = None
     incidents: list[IncidentIn] = []
-    quiet_area_ids: list[int] = []
+    quiet_area_ids: list[ApiId] = []
     assessments: list[AssessmentIn] = []
 
 
@@ -280,7 +284,7 @@ def create(request: HttpRequest, municipality: str, payload: IncidentIn) -> Any:
 
 
 @router.get("/k/{municipality}/incidents/{incident_id}", response={200: IncidentOut, **READ_ERRORS})
-def get_incident(request: HttpRequest, municipality: str, incident_id: int) -> Any:
+def get_incident(request: HttpRequest, municipality: str, incident_id: ApiId) -> Any:
     access = api_access(request, municipality)
     access.require(Permission.REPORT_INCIDENTS)
     return _case(access, incident_id)
@@ -291,7 +295,7 @@ def get_incident(request: HttpRequest, municipality: str, incident_id: int) -> A
     response={200: IncidentOut, **WRITE_ERRORS},
 )
 def transition(
-    request: HttpRequest, municipality: str, incident_id: int, payload: TransitionIn
+    request: HttpRequest, municipality: str, incident_id: ApiId, payload: TransitionIn
 ) -> Any:
     """Move the case to another status (the transition table decides who may)."""
     access = api_access(request, municipality)
@@ -305,7 +309,7 @@ def transition(
 @router.post(
     "/k/{municipality}/incidents/{incident_id}/assign", response={200: IncidentOut, **WRITE_ERRORS}
 )
-def assign(request: HttpRequest, municipality: str, incident_id: int, payload: AssignIn) -> Any:
+def assign(request: HttpRequest, municipality: str, incident_id: ApiId, payload: AssignIn) -> Any:
     access = api_access(request, municipality)
     case = _case(access, incident_id)
     organisation = access.get_or_404(Organisation.objects.all(), pk=payload.organisation_id)
@@ -334,7 +338,7 @@ def assign(request: HttpRequest, municipality: str, incident_id: int, payload: A
     "/k/{municipality}/incidents/{incident_id}/comments",
     response={201: CommentOut, **WRITE_ERRORS},
 )
-def comment(request: HttpRequest, municipality: str, incident_id: int, payload: CommentIn) -> Any:
+def comment(request: HttpRequest, municipality: str, incident_id: ApiId, payload: CommentIn) -> Any:
     access = api_access(request, municipality)
     case = _case(access, incident_id)
     return Reply(201, cases.add_comment(access, case, payload.text, internal=payload.internal))
@@ -344,7 +348,7 @@ def comment(request: HttpRequest, municipality: str, incident_id: int, payload: 
     "/k/{municipality}/incidents/{incident_id}/comments",
     response={200: list[CommentOut], **READ_ERRORS},
 )
-def list_comments(request: HttpRequest, municipality: str, incident_id: int) -> Any:
+def list_comments(request: HttpRequest, municipality: str, incident_id: ApiId) -> Any:
     access = api_access(request, municipality)
     access.require(Permission.REPORT_INCIDENTS)
     return cases.visible_comments(access, _case(access, incident_id))
@@ -353,7 +357,7 @@ def list_comments(request: HttpRequest, municipality: str, incident_id: int) -> 
 @router.post(
     "/k/{municipality}/incidents/{incident_id}/merge", response={200: IncidentOut, **WRITE_ERRORS}
 )
-def merge(request: HttpRequest, municipality: str, incident_id: int, payload: MergeIn) -> Any:
+def merge(request: HttpRequest, municipality: str, incident_id: ApiId, payload: MergeIn) -> Any:
     """Link reports of the same event to this case; nothing is deleted."""
     access = api_access(request, municipality)
     case = _case(access, incident_id)
@@ -375,7 +379,7 @@ class PhotoOut(Schema):
     response={201: list[PhotoOut], **WRITE_ERRORS},
 )
 def add_photo(
-    request: HttpRequest, municipality: str, incident_id: int, photo: File[UploadedFile]
+    request: HttpRequest, municipality: str, incident_id: ApiId, photo: File[UploadedFile]
 ) -> Any:
     """Add a photo of the place (multipart field ``photo``). JPEG, PNG or WebP; metadata such as
     GPS position is removed and the photo is shrunk before it is stored."""
@@ -429,8 +433,8 @@ def create_weekly_report(request: HttpRequest, municipality: str, payload: Weekl
 def list_weekly_reports(
     request: HttpRequest,
     municipality: str,
-    iso_year: int | None = None,
-    iso_week: int | None = None,
+    iso_year: Annotated[int, Interval(ge=2000, le=2200)] | None = None,
+    iso_week: Annotated[int, Interval(ge=1, le=53)] | None = None,
 ) -> Any:
     """Weekly reports: the caller's organisations' own, or all of them for coordinators."""
     access = api_access(request, municipality)

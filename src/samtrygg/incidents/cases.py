@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.core import bounds
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
 
@@ -132,6 +133,9 @@ def assign(
 
 
 def _add_comment(access: Access, case: Incident, text: str, internal: bool) -> Comment:
+    problem = bounds.text_problem(text, bounds.COMMENT_MAX)
+    if problem:
+        raise ValidationError({"text": problem})
     errors = check_free_text({"text": text}, confirm_flagged=False)
     if errors:
         raise ValidationError(errors)

@@ -7,9 +7,31 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from samtrygg.core import bounds
+from samtrygg.core.db import FreeOfControlCharacters
+
+
+def _within(field: str, low: object, high: object) -> Q:
+    """NULL, or between ``low`` and ``high`` (CHECK constraints: the database's last line)."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+def text_constraints(prefix: str, field: str, limit: int) -> list[models.BaseConstraint]:
+    """A text column holds at most ``limit`` characters and no control characters."""
+    return [
+        models.CheckConstraint(
+            condition=LessThanOrEqual(Length(field), limit), name=f"{prefix}_{field}_length"
+        ),
+        models.CheckConstraint(
+            condition=FreeOfControlCharacters(field), name=f"{prefix}_{field}_characters"
+        ),
+    ]
 
 
 class Visibility(models.TextChoices):
@@ -134,7 +156,7 @@ class Incident(models.Model):
     )
     reported_to_police = models.BooleanField(_("reported to the police"), null=True, blank=True)
     estimated_cost = models.DecimalField(
-        _("estimated cost (SEK)"), max_digits=12, decimal_places=0, null=True, blank=True
+        _("estimated cost (SEK)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     reporting_organisation = models.ForeignKey(
         "tenancy.Organisation",
@@ -217,6 +239,22 @@ class Incident(models.Model):
                 condition=Q(occurred_at__isnull=False) | Q(occurred_from__isnull=False),
                 name="incident_has_a_time",
             ),
+            *(
+                models.CheckConstraint(
+                    condition=_within(field, bounds.DB_EARLIEST, bounds.DB_LATEST),
+                    name=f"incident_{field}_bounds",
+                )
+                for field in ("occurred_at", "occurred_from", "occurred_to")
+            ),
+            models.CheckConstraint(
+                condition=_within("estimated_cost", 0, bounds.MAX_COST),
+                name="incident_estimated_cost_bounds",
+            ),
+            models.CheckConstraint(condition=_within("lat", -90, 90), name="incident_lat_bounds"),
+            models.CheckConstraint(condition=_within("lon", -180, 180), name="incident_lon_bounds"),
+            *text_constraints("incident", "description", bounds.DESCRIPTION_MAX),
+            *text_constraints("incident", "place_name", bounds.PLACE_NAME_MAX),
+            *text_constraints("incident", "external_id", bounds.EXTERNAL_ID_MAX),
         ]
         indexes = [
             models.Index(
@@ -290,6 +328,7 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = text_constraints("comment", "text", bounds.COMMENT_MAX)
 
     def __str__(self) -> str:
         return f"{self.incident}: {self.text[:40]}"
@@ -345,7 +384,8 @@ class AreaAssessment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["weekly_report", "area"], name="assessment_once_per_area"
-            )
+            ),
+            *text_constraints("assessment", "comment", bounds.ASSESSMENT_COMMENT_MAX),
         ]
 
     def __str__(self) -> str:

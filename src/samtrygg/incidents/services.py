@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import shapely
@@ -21,17 +21,25 @@ from samtrygg.areas.queries import assign_areas
 from samtrygg.areas.services import municipality_boundary_sweref
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.core import bounds
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
 
 from . import pii
 from .category_admin import handler_for
-from .models import Category, Incident, IncidentPhoto, Precision, ReferenceCounter, Source
+from .models import (
+    Category,
+    Incident,
+    IncidentPhoto,
+    PlaceType,
+    Precision,
+    ReferenceCounter,
+    Source,
+)
 from .photos import MAX_PHOTOS_PER_INCIDENT, CleanPhoto, clean_photo
 
 FREE_TEXT_FIELDS = ("description", "place_name")
-FUTURE_TOLERANCE = timedelta(hours=1)
 
 
 @dataclass
@@ -96,8 +104,49 @@ def check_free_text(
     return errors
 
 
+def validate_values(data: IncidentInput) -> dict[str, list[ValidationError]]:
+    """The bounds of each field (core/bounds.py), without the database: the same checks the
+    file import makes cell by cell."""
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(field: str, message: str | None) -> None:
+        if message:
+            errors.setdefault(field, []).append(ValidationError(message))
+
+    add("description", bounds.text_problem(data.description, bounds.DESCRIPTION_MAX))
+    add("place_name", bounds.text_problem(data.place_name, bounds.PLACE_NAME_MAX))
+    add("external_id", bounds.text_problem(data.external_id, bounds.EXTERNAL_ID_MAX))
+    for field in ("occurred_at", "occurred_from", "occurred_to"):
+        value = getattr(data, field)
+        if value is not None:
+            add(field, bounds.time_problem(value))
+    if data.occurred_at is None and data.occurred_from is None:
+        add("occurred_at", _("Give the time, or the earliest and latest time."))
+    if data.occurred_from and data.occurred_to and data.occurred_to < data.occurred_from:
+        add("occurred_to", _("The latest time is before the earliest."))
+    if not 1 <= int(data.severity) <= 3:
+        add("severity", _("Severity is 1, 2 or 3."))
+    if data.estimated_cost is not None:
+        add("estimated_cost", bounds.cost_problem(data.estimated_cost))
+    if (data.lat is None) != (data.lon is None):
+        add("lat", _("Give both latitude and longitude."))
+    elif data.lat is not None and data.lon is not None:
+        add("lat", bounds.coordinate_problem(data.lat, data.lon))
+    if data.place_type not in PlaceType.values:
+        add("place_type", _("Choose indoors, semi-public or public."))
+    if data.precision not in Precision.values:
+        add("precision", _("Choose a location precision from the list."))
+    return errors
+
+
 def _validate(access: Access, data: IncidentInput) -> dict[str, list[ValidationError]]:
-    errors = check_free_text({f: getattr(data, f) for f in FREE_TEXT_FIELDS}, data.confirm_flagged)
+    errors = validate_values(data)
+    if not any(field in errors for field in FREE_TEXT_FIELDS):
+        pii_errors = check_free_text(
+            {f: getattr(data, f) for f in FREE_TEXT_FIELDS}, data.confirm_flagged
+        )
+        for field, problems in pii_errors.items():
+            errors.setdefault(field, []).extend(problems)
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(ValidationError(message))
@@ -106,21 +155,6 @@ def _validate(access: Access, data: IncidentInput) -> dict[str, list[ValidationE
         add("category", _("Choose a category from the list."))
     if data.reporting_organisation.pk not in access.organisation_ids:
         add("reporting_organisation", _("You can only report for your own organisation."))
-    if data.occurred_at is None and data.occurred_from is None:
-        add("occurred_at", _("Give the time, or the earliest and latest time."))
-    if data.occurred_from and data.occurred_to and data.occurred_to < data.occurred_from:
-        add("occurred_to", _("The latest time is before the earliest."))
-    latest = max(
-        filter(None, [data.occurred_at, data.occurred_from, data.occurred_to]), default=None
-    )
-    if latest is not None and latest > timezone.now() + FUTURE_TOLERANCE:
-        add("occurred_at", _("The time is in the future."))
-    if not 1 <= int(data.severity) <= 3:
-        add("severity", _("Severity is 1, 2 or 3."))
-    if data.estimated_cost is not None and Decimal(data.estimated_cost) < 0:
-        add("estimated_cost", _("The cost cannot be negative."))
-    if (data.lat is None) != (data.lon is None):
-        add("lat", _("Give both latitude and longitude."))
     if (
         data.lat is None
         and data.area is None

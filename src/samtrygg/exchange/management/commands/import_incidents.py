@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from samtrygg.core.management.helpers import municipality_or_error, read_bytes_or_error
+from samtrygg.core.management.helpers import municipality_or_error
 from samtrygg.exchange.incident_import import IncidentImportError, import_incidents
 from samtrygg.tenancy.models import Organisation
 
@@ -38,12 +38,15 @@ class Command(BaseCommand):
                     _("No organisation called “%(name)s” in %(m)s.")
                     % {"name": options["organisation"], "m": municipality.name}
                 )
-        raw = read_bytes_or_error(options["file"])
+        try:  # read a chunk at a time by the import, never whole
+            source = options["file"].open("rb")  # noqa: SIM115  (closed below)
+        except OSError as error:
+            raise CommandError(_("Cannot read the file: %(error)s") % {"error": error}) from None
 
         def progress(done: int, total: int) -> None:
             if sys.stderr.isatty():
                 print(
-                    f"\r{done}/{total} ({100 * done // max(total, 1)} %)",
+                    f"\r{done}" + (f"/{total} ({100 * done // total} %)" if total else ""),
                     end="",
                     file=sys.stderr,
                     flush=True,
@@ -51,7 +54,7 @@ class Command(BaseCommand):
 
         try:
             result = import_incidents(
-                raw,
+                source,
                 options["file"].name,
                 municipality,
                 organisation,
@@ -62,6 +65,8 @@ class Command(BaseCommand):
             )
         except IncidentImportError as error:
             raise CommandError("\n".join([_("Nothing was imported."), *error.errors])) from None
+        finally:
+            source.close()
         if options["dry_run"]:
             self.stdout.write(
                 _(
