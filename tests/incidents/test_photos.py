@@ -123,3 +123,24 @@ def test_at_most_five_photos(seeded: World) -> None:
     add_photos(access, incident, [("a.jpg", jpeg_with_gps(20, 20))] * 5)
     with pytest.raises(ValidationError):
         add_photos(access, incident, [("b.jpg", jpeg_with_gps(20, 20))])
+
+
+def test_a_60_megapixel_png_is_refused_without_decoding_it() -> None:
+    import tracemalloc
+
+    out = io.BytesIO()
+    Image.new("L", (10_000, 6_000)).save(out, format="PNG")  # 60 megapixels, ~60 kB packed
+    raw = out.getvalue()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError) as error:
+            clean_photo(raw, "stor.png")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.value.messages == [
+        "stor.png har 60 megapixlar; högst 50 tas emot. Välj en mindre bild."
+    ]
+    # Decoding would take 60 MB for one grey channel (180 MB in colour); reading the header
+    # takes next to nothing.
+    assert peak < 5 * 1024 * 1024, peak

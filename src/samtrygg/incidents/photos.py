@@ -13,7 +13,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_SIDE = 1600  # pixels: enough to see the damage, small enough for a phone upload
-MAX_PIXELS = 60_000_000  # refuse decompression bombs before decoding
+# Refused from the header alone, before decoding: a phone photo is 12–48 megapixels, and each
+# megapixel costs about 4 MB once decoded (a 59-megapixel PNG took 0.6 GB).
+MAX_PIXELS = 50_000_000
+# Pillow's own guard (a DecompressionBombError at twice this) as a second line.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 MAX_PHOTOS_PER_INCIDENT = 5
 JPEG_QUALITY = 82
 
@@ -43,13 +47,24 @@ def clean_photo(raw: bytes, name: str = "") -> CleanPhoto:
             kind = probe.format
             if probe.width * probe.height > MAX_PIXELS:
                 raise ValidationError(
-                    _("%(name)s has too many pixels.") % {"name": label}, code="photo_too_large"
+                    _(
+                        "%(name)s has %(mp)d megapixels; at most %(max)d are accepted. "
+                        "Choose a smaller photo."
+                    )
+                    % {
+                        "name": label,
+                        "mp": probe.width * probe.height // 1_000_000,
+                        "max": MAX_PIXELS // 1_000_000,
+                    },
+                    code="photo_too_large",
                 )
             probe.verify()  # a truncated or corrupt file fails here
         if kind not in ACCEPTED_FORMATS:
             raise UnidentifiedImageError(kind)
         with Image.open(io.BytesIO(raw)) as image:
             image.seek(0)
+            # JPEG decodes at a reduced scale near the size kept: a fraction of the memory.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
             upright = ImageOps.exif_transpose(image)  # keep the orientation, lose the tags
             upright = upright.convert("RGB")
             upright.thumbnail((MAX_SIDE, MAX_SIDE))
