@@ -2,8 +2,10 @@
 
 The columns are those the import reads (exchange/incident_import.py), so an export can be
 imported elsewhere. Exports are complete and faithful (offentlighetsprincipen): every row the
-user may see under the chosen filters. Text cells that a spreadsheet would run as a formula are
-prefixed with an apostrophe. Every export is logged with its filters and row count.
+user may see under the chosen filters. Every text cell — free text and the names of areas,
+organisations and categories alike, whoever typed them — that a spreadsheet would run as a
+formula is prefixed with an apostrophe, in CSV, XLSX and GeoJSON alike. Every export is logged
+with its filters and row count.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ COLUMNS = (
     "source",
     "duplicate_of",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Full-width forms some spreadsheets also read as the start of a formula.
+FORMULA_START_WIDE = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
 FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -60,39 +64,52 @@ def _time(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _safe(text: str) -> str:
-    """Text a spreadsheet would take for a formula gets a leading apostrophe (OWASP)."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+def safe_text(text: str) -> str:
+    """Text a spreadsheet would take for a formula gets a leading apostrophe (OWASP), also when
+    blanks come before the formula sign."""
+    start = text.lstrip(" \u00a0")
+    if text.startswith(FORMULA_START) or start.startswith(FORMULA_START + FORMULA_START_WIDE):
+        return "'" + text
+    return text
+
+
+def safe_cells(values: list[Any]) -> list[Any]:
+    """Every text value of a row neutralised; numbers and empty values as they are."""
+    return [safe_text(v) if isinstance(v, str) else v for v in values]
 
 
 def _row(incident: Incident) -> list[Any]:
+    """One incident's values, every text neutralised (``safe_cells``): what a column holds
+    today (a generated reference, a chosen code) may be typed by somebody tomorrow."""
     police = incident.reported_to_police
-    return [
-        incident.reference,
-        _safe(incident.external_id),
-        incident.category.code,
-        incident.category.label,
-        incident.status,
-        _time(incident.occurred_at),
-        _time(incident.occurred_from),
-        _time(incident.occurred_to),
-        incident.lat,
-        incident.lon,
-        round(incident.x, 1) if incident.x is not None else None,
-        round(incident.y, 1) if incident.y is not None else None,
-        incident.precision,
-        incident.area.name if incident.area else "",
-        _safe(incident.place_name),
-        _safe(incident.description),
-        incident.severity,
-        incident.place_type,
-        "" if police is None else ("ja" if police else "nej"),
-        int(incident.estimated_cost) if incident.estimated_cost is not None else None,
-        incident.reporting_organisation.name,
-        incident.handling_organisation.name if incident.handling_organisation else "",
-        incident.source,
-        incident.duplicate_of.reference if incident.duplicate_of else "",
-    ]
+    return safe_cells(
+        [
+            incident.reference,
+            incident.external_id,
+            incident.category.code,
+            incident.category.label,
+            incident.status,
+            _time(incident.occurred_at),
+            _time(incident.occurred_from),
+            _time(incident.occurred_to),
+            incident.lat,
+            incident.lon,
+            round(incident.x, 1) if incident.x is not None else None,
+            round(incident.y, 1) if incident.y is not None else None,
+            incident.precision,
+            incident.area.name if incident.area else "",
+            incident.place_name,
+            incident.description,
+            incident.severity,
+            incident.place_type,
+            "" if police is None else ("ja" if police else "nej"),
+            int(incident.estimated_cost) if incident.estimated_cost is not None else None,
+            incident.reporting_organisation.name,
+            incident.handling_organisation.name if incident.handling_organisation else "",
+            incident.source,
+            incident.duplicate_of.reference if incident.duplicate_of else "",
+        ]
+    )
 
 
 def _incidents(rows: QuerySet[Incident]) -> Iterator[Incident]:
@@ -113,6 +130,18 @@ def csv_lines(rows: QuerySet[Incident]) -> Iterator[str]:
         yield writer.writerow(["" if v is None else v for v in _row(incident)])
 
 
+def _xlsx_cells(values: list[Any]) -> list[Any]:
+    """Characters XML cannot hold (control characters) left out, so that openpyxl does not
+    refuse the row, and the text neutralised again: one may have stood before a formula sign.
+    (openpyxl writes a string that begins with "=" as a formula: none does after ``safe_text``.)
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return [
+        safe_text(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v for v in values
+    ]
+
+
 def xlsx_bytes(rows: QuerySet[Incident]) -> bytes:
     import io
 
@@ -122,7 +151,7 @@ def xlsx_bytes(rows: QuerySet[Incident]) -> bytes:
     sheet = book.create_sheet("Händelser")
     sheet.append(list(COLUMNS))
     for incident in _incidents(rows):
-        sheet.append(_row(incident))
+        sheet.append(_xlsx_cells(_row(incident)))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,4 +1,10 @@
-"""The case list's filters, shared by the list page, its exports and saved filters."""
+"""The case list's filters, shared by the list page, its exports and saved filters.
+
+A value the form does not accept — an area, category or organisation of another municipality
+(or one that does not exist), a date that is not a date, an unknown status or queue — is an
+error the user is told about (the views answer 400), never silently dropped: an export that
+ignored the filter would hand out more than the user asked for, and a list that ignored it
+would show rows that do not match."""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +33,17 @@ QUEUE_LABELS = {
 FILTER_FIELDS = ("queue", "status", "category", "area", "organisation", "source", "since", "until")
 
 
+class BadFilter(ValidationError):
+    """A filter value that cannot be used; ``problems`` says which and why, in the user's
+    language."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
 class IncidentFilterForm(forms.Form):
-    queue = forms.ChoiceField(choices=list(QUEUE_LABELS.items()), required=False)
+    queue = forms.ChoiceField(label=_("Queue"), choices=list(QUEUE_LABELS.items()), required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All")), *Status.choices], required=False
     )
@@ -67,10 +83,24 @@ class IncidentFilterForm(forms.Form):
         chosen = self.cleaned_data.get("queue") if self.is_valid() else None
         return chosen or queries.default_queue(self.access)
 
+    def problems(self) -> list[str]:
+        """Each bad value as "Field: what is wrong" (empty when the filters can be used)."""
+        if not self.is_bound or self.is_valid():
+            return []
+        return [
+            f"{self.fields[name].label or name}: {message}" if name in self.fields else str(message)
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
+
     def rows(self) -> QuerySet[Incident]:
-        """The incidents the user may see that match the filters (bad values are ignored)."""
+        """The incidents the user may see that match the filters; ``BadFilter`` if a value
+        cannot be used (it is never ignored)."""
+        problems = self.problems()
+        if problems:
+            raise BadFilter(problems)
         rows = queries.queue(self.access, self.queue_name())
-        if not self.is_valid():
+        if not self.is_bound:
             return rows
         data = self.cleaned_data
         for field, lookup in (

@@ -8,7 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -177,7 +183,23 @@ def _bulk(request: HttpRequest, access: Access) -> None:
     if not ids:
         messages.error(request, _("Choose at least one case."))
         return
-    result = bulk.bulk_apply(access, ids, request.POST.get("bulk_action", ""), organisation)
+    # The version of each case as the list showed it (hidden inputs "version_<id>").
+    versions = {
+        i: int(seen) for i in ids if (seen := request.POST.get(f"version_{i}", "")).isdigit()
+    }
+    result = bulk.bulk_apply(
+        access, ids, request.POST.get("bulk_action", ""), organisation, versions=versions
+    )
+    if result.conflicts:
+        messages.error(
+            request,
+            _(
+                "Nothing was changed: somebody else changed %(references)s after you loaded "
+                "the list. Look at the list again and choose anew."
+            )
+            % {"references": ", ".join(i.reference for i in result.conflicts)},
+        )
+        return
     if result.changed:
         n = len(result.changed)
         messages.success(
@@ -213,12 +235,18 @@ def incident_list(request: HttpRequest, access: Access) -> HttpResponse:
             bulk.delete_filter(access, saved)
             messages.success(request, _("The filter was removed."))
             return redirect(request.get_full_path())
-    page, next_before = _page(filters.rows(), request.GET.get("before"))
+    # A filter value that cannot be used is named, and no rows are shown rather than all.
+    filter_problems = filters.problems()
+    page: list[Incident] = []
+    next_before = None
+    if not filter_problems:
+        page, next_before = _page(filters.rows(), request.GET.get("before"))
     query = filters.query_string()
     return render(
         request,
         "incidents/incident_list.html",
         {
+            "filter_problems": filter_problems,
             "page": page,
             "next_before": next_before,
             "first_page": bool(request.GET.get("before")),
@@ -238,6 +266,7 @@ def incident_list(request: HttpRequest, access: Access) -> HttpResponse:
             if coordinating
             else [],
         },
+        status=400 if filter_problems else 200,
     )
 
 
@@ -362,6 +391,11 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
 def incident_export(request: HttpRequest, access: Access, fmt: str) -> HttpResponseBase:
     """The filtered case list as CSV, XLSX or GeoJSON; every export is logged."""
     filters = IncidentFilterForm(access, request.GET or None)
+    if problems := filters.problems():
+        return HttpResponseBadRequest(
+            _("Nothing was exported: %(problems)s") % {"problems": " ".join(problems)},
+            content_type="text/plain; charset=utf-8",
+        )
     rows = filters.rows()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"handelser-{access.municipality.slug}-{stamp}.{fmt}"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -195,8 +197,25 @@ class Invitation(models.Model):
         )
 
 
+PASSWORD_FINGERPRINT_SALT = "samtrygg.tenancy.ApiToken.password_fingerprint"  # noqa: S105  # a salt
+
+
+def password_fingerprint(password_hash: str, secret: str | bytes | None = None) -> str:
+    """A keyed fingerprint of a user's password hash (not of the password): it changes whenever
+    the stored hash does, and says nothing about the password itself."""
+    return salted_hmac(
+        PASSWORD_FINGERPRINT_SALT, password_hash, secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
 class ApiToken(models.Model):
-    """A personal API token. Only a hash of the secret is stored: the owner sees it once."""
+    """A personal API token. Only a hash of the secret is stored: the owner sees it once.
+
+    A token ends when its owner's password changes, by whatever door (allauth's change and
+    reset, the admin, ``changepassword``, an unusable password): it holds a fingerprint of the
+    password hash at creation, and a token whose fingerprint no longer fits the current hash
+    does not authenticate. A new hash without a new password (Django upgrading the hashing
+    parameters at a login) ends the tokens too: safe, and the owner makes a new one."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
@@ -207,6 +226,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # password_fingerprint(owner's password hash) when the token was made.
+    password_fingerprint = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -217,7 +238,22 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def fits_password(self) -> bool:
+        """The owner's password is the one the token was made under (the current secret key or
+        a fallback key computed the fingerprint)."""
+        if not self.password_fingerprint:
+            return False
+        return any(
+            constant_time_compare(
+                self.password_fingerprint, password_fingerprint(self.user.password, secret)
+            )
+            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        )
+
+    @property
     def is_usable(self) -> bool:
-        return self.revoked_at is None and (
-            self.expires_at is None or self.expires_at > timezone.now()
+        return (
+            self.revoked_at is None
+            and (self.expires_at is None or self.expires_at > timezone.now())
+            and self.fits_password
         )

@@ -1,5 +1,6 @@
 """Personal API tokens: created by a logged-in user (who passed MFA), shown once, stored hashed,
-revocable, optionally expiring. The API accepts them as ``Authorization: Bearer <token>``."""
+revocable, optionally expiring, and ended by a change of the owner's password (see
+``ApiToken``). The API accepts them as ``Authorization: Bearer <token>``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 
-from .models import ApiToken
+from .models import ApiToken, password_fingerprint
 from .services import token_hash
 
 TOKEN_PREFIX = "smt_"  # noqa: S105  # a marker, not a secret
@@ -38,6 +39,7 @@ def create_token(user: Any, *, name: str, days: int | None) -> tuple[ApiToken, s
             name=name,
             prefix=secret[: len(TOKEN_PREFIX) + 6],
             token_hash=token_hash(secret),
+            password_fingerprint=password_fingerprint(user.password),
             expires_at=timezone.now() + timedelta(days=days) if days else None,
         )
         record(
@@ -61,7 +63,8 @@ def revoke_token(user: Any, token: ApiToken) -> None:
 
 
 def user_for_token(secret: str) -> Any:
-    """The active owner of a usable token, or None."""
+    """The active owner of a usable token (not revoked, not expired, made under the owner's
+    current password), or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -78,4 +81,4 @@ def user_for_token(secret: str) -> Any:
 
 
 def tokens_of(user: Any) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(user=user))
+    return list(ApiToken.objects.filter(user=user).select_related("user"))
