@@ -230,6 +230,16 @@ def test_api_500_is_swedish_json(world: World, quiet_client: Client, monkeypatch
     assert data["request_id"] == response["X-Request-ID"]
 
 
+def test_api_write_without_a_valid_token_or_session_is_401(world: World) -> None:
+    """ninja checks the session's CSRF token first; without a session that is no CSRF failure
+    but a caller who is not logged in."""
+    client = Client(enforce_csrf_checks=True)
+    for auth in ({}, {"HTTP_AUTHORIZATION": "Bearer smt_nonsense"}):
+        response = client.post(incidents_url(world), "{}", content_type="application/json", **auth)
+        assert response.status_code == 401, auth
+        assert response.json() == {"detail": "Logga in, eller skicka en giltig API-nyckel."}
+
+
 def test_api_csrf_failure_is_swedish_json(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.bob)  # the browser session, without the CSRF token

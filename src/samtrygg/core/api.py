@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -81,6 +82,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     Our own code raises HttpError with messages already translated; those pass unchanged."""
     message = str(exc)
     code, detail = _ninja_messages().get(message.split(" (", 1)[0], ("", message))
+    if code == "csrf_failed" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        # ninja checks the session's CSRF token before it looks for the session: a write with
+        # neither a valid token nor a session is not logged in, whatever the CSRF check says.
+        return unauthorised(request, AuthenticationError())
     body: dict[str, Any] = {"detail": detail}
     if code:
         body["code"] = code
