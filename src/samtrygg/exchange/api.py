@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -48,7 +48,7 @@ def import_incident_file(
         organisation = access.get_or_404(Organisation.objects.all(), pk=organisation_id)
     try:
         result = import_incidents(
-            file.file,  # read a chunk at a time
+            cast(BinaryIO, file.file),  # read a chunk at a time
             file.name or "upload.csv",
             access.municipality,
             organisation,
