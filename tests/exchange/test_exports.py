@@ -190,3 +190,19 @@ def test_the_filter_form_never_hands_out_unfiltered_rows(world: World) -> None:
     assert error.value.problems == [
         f"{label}: Välj ett giltigt alternativ. Det valet finns inte bland tillgängliga alternativ."
     ]
+
+
+def test_the_situation_and_dashboard_tables_neutralise_names(
+    world: World, hostile: Incident, client: Client
+) -> None:
+    client.force_login(world.dave)
+    base = f"/k/{world.a.slug}"
+    for path, column in (
+        ("/situation/areas.csv?period=year", 0),
+        ("/dashboard/areas.csv?period=year", 0),
+    ):
+        text = client.get(base + path).content.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
+        names = [r[column] for r in rows]
+        assert "'" + AREA in names, (path, names)
+        assert AREA not in names, path

@@ -3,7 +3,6 @@ and CSV downloads of every table."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils.dates import WEEKDAYS_ABBR
 
 from samtrygg.areas.queries import areas as area_queries
+from samtrygg.exchange.exports import SafeCsvWriter
 from samtrygg.exchange.police_types import counts_by_category, events_for
 from samtrygg.incidents.models import Source, Status
 from samtrygg.incidents.queries import categories as category_queries
@@ -116,7 +116,7 @@ def situation_table_csv(request: HttpRequest, access: Access, table: str) -> Htt
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="lagesbild-{table}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = SafeCsvWriter(response)  # names neutralised like free text
     writer.writerow(TABLES[table])
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in TABLES[table]])
@@ -179,7 +179,7 @@ def dashboard_csv(request: HttpRequest, access: Access, block: str) -> HttpRespo
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dashboard-{block}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = SafeCsvWriter(response)  # names neutralised like free text
 
     def cell(value: Any) -> Any:
         return "" if value is None else value
