@@ -254,3 +254,21 @@ def test_api_list_uses_a_constant_number_of_queries(
         post(client, url, body(), bob)
     with django_assert_max_num_queries(first):
         assert len(client.get(url, **bob).json()["items"]) == 31
+
+
+def test_a_page_of_free_text_is_logged_like_an_export(seeded: World, client: Client) -> None:
+    from samtrygg.audit.models import AuditAction, AuditEvent
+
+    auth = bearer(seeded.dave)
+    url = f"/api/v1/k/{seeded.a.slug}/incidents"
+    assert client.get(url, {"queue": "all"}, **auth).json()["items"] == []
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()  # nothing read
+    for _ in range(2):
+        assert post(client, url, body(), bearer(seeded.bob)).status_code == 201
+    response = client.get(url, {"queue": "all", "limit": 5}, **auth)
+    assert len(response.json()["items"]) == 2
+    (event,) = AuditEvent.objects.filter(action=AuditAction.EXPORT)
+    assert event.actor == seeded.dave
+    # Audit changes are stored as [old, new] (audit/services.py).
+    assert event.changes["rows"][-1] == 2 and event.changes["format"][-1] == "api"
+    assert "queue=all" in event.changes["filters"][-1]

@@ -270,6 +270,11 @@ def list_incidents(request: HttpRequest, municipality: str, filters: Query[Incid
     page = list(rows.order_by("-pk")[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
+    if any(i.description or i.place_name for i in page):
+        # A page of free text is a bulk read: logged like an export (who, filters, how many).
+        from samtrygg.exchange.exports import log_export
+
+        log_export(access, "api", len(page), request.GET.urlencode()[:500])
     return {"items": page, "next_cursor": _encode_cursor(page[-1].pk) if more else None}
 
 
