@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -114,13 +115,20 @@ def _row(incident: Incident) -> list[Any]:
             incident.severity,
             incident.place_type,
             "" if police is None else ("ja" if police else "nej"),
-            int(incident.estimated_cost) if incident.estimated_cost is not None else None,
+            _amount(incident.estimated_cost),
             incident.reporting_organisation.name,
             incident.handling_organisation.name if incident.handling_organisation else "",
             incident.source,
             incident.duplicate_of.reference if incident.duplicate_of else "",
         ]
     )
+
+
+def _amount(value: Decimal | None) -> Decimal | int | None:
+    """Kronor as stored (öre kept: an export is faithful), whole kronor without ".00"."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value
 
 
 def _incidents(rows: QuerySet[Incident]) -> Iterator[Incident]:
