@@ -6,6 +6,7 @@ import io
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -157,3 +158,49 @@ def test_command_dry_run_and_errors(seeded: World, tmp_path: Path) -> None:
     path.write_text(HEADER + "\nz;klotter;nej;56.67;12.86;x;1;Alfa kommun", encoding="utf-8")
     with pytest.raises(CommandError, match="Inget importerades"):
         call_command("import_incidents", str(path), municipality=seeded.a.slug)
+
+
+class _CountingReader(io.BytesIO):
+    """A file that remembers how far it has been read."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(raw)
+        self.furthest = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        out = super().read(size)
+        self.furthest = max(self.furthest, self.tell())
+        return out
+
+    def read1(self, size: int = -1) -> bytes:
+        out = super().read1(size)
+        self.furthest = max(self.furthest, self.tell())
+        return out
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = super().readinto(buffer)
+        self.furthest = max(self.furthest, self.tell())
+        return n
+
+
+def test_a_large_file_is_written_a_chunk_at_a_time(seeded: World, monkeypatch: Any) -> None:
+    """The import streams: the first rows are written while most of the file is still unread,
+    so its memory follows the chunk, not the file (bench/import_memory.py measures the whole:
+    a 200 MB file within 300 MB extra). At most two chunks are in hand at once: the one being
+    written and the next, checked meanwhile."""
+    from samtrygg.exchange import incident_import
+
+    chunk = 1000
+    monkeypatch.setattr(incident_import, "CHUNK_ROWS", chunk)
+    raw = "\n".join([HEADER, *csv_rows(10 * chunk)]).encode()
+    source = _CountingReader(raw)
+    read_at_each_write: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        read_at_each_write.append(source.furthest)
+
+    result = import_incidents(source, "stor.csv", seeded.a, progress=progress)
+    assert result.created == 10 * chunk
+    assert len(read_at_each_write) == 10
+    # Two chunks of ten, and the reader's read-ahead of a few kilobytes.
+    assert read_at_each_write[0] < len(raw) * 0.25, (read_at_each_write[0], len(raw))

@@ -70,13 +70,17 @@ def text_problem(value: str, limit: int) -> str | None:
     return None
 
 
-def time_problem(value: datetime, now: datetime | None = None) -> str | None:
-    """Before the earliest date, or more than a short margin into the future."""
+def time_problem(
+    value: datetime, now: datetime | None = None, earliest: datetime | None = None
+) -> str | None:
+    """Before the earliest date, or more than a short margin into the future. (A caller that
+    checks many values passes ``now`` and ``earliest`` once.)"""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.get_default_timezone())
-    if value < earliest_time():
+    earliest = earliest or earliest_time()
+    if value < earliest:
         return _("The time is too early: give a time from %(date)s on.") % {
-            "date": earliest_time().date().isoformat()
+            "date": earliest.date().isoformat()
         }
     if value > (now or timezone.now()) + FUTURE_MARGIN:
         return _("The time is in the future.")
