@@ -54,6 +54,8 @@ class AuditAction(models.TextChoices):
     API_TOKEN_CREATED = "api_token.created", _("API token created")
     API_TOKEN_REVOKED = "api_token.revoked", _("API token revoked")
     DEMO_BUILT = "demo.built", _("Demo data built")
+    BACKUP_CREATED = "backup.created", _("Backup made")
+    BACKUP_RESTORED = "backup.restored", _("Backup restored")
 
 
 class AppendOnlyError(RuntimeError):
