@@ -30,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("swedish")
 KB = 1024
 # name: (field, value as the API and the form send it, the Swedish message's start)
 POISONS: dict[str, tuple[str, Any, str]] = {
-    "cost 1e20": ("estimated_cost", "1e20", "Kostnaden är för stor"),
+    "cost 1e20": ("estimated_cost", 1e20, "Kostnaden är för stor"),
     "year 1": ("occurred_at", "0001-01-01T00:00:00+00:00", "Tiden är för tidig"),
     "NUL byte": ("description", "Klotter\x00på väggen", "Texten innehåller ett styrtecken"),
     "128 KB cell": ("description", "x" * 128 * KB, "Texten är för lång"),
@@ -81,7 +81,7 @@ def test_the_web_form_refuses(seeded: World, client: Client, name: str) -> None:
     field, value, message = POISONS[name]
     client.force_login(seeded.bob)
     data = form_data(seeded, "Klotter på busskuren.")
-    data[f"incident-0-{field}"] = value.replace("+00:00", "") if field == "occurred_at" else value
+    data[f"incident-0-{field}"] = str(value).replace("+00:00", "")
     response = client.post(f"/k/{seeded.a.slug}/report/", data)
     assert response.status_code == 200
     assert message in response.content.decode(), name
@@ -105,10 +105,9 @@ def csv_file(**cells: str) -> bytes:
 @pytest.mark.parametrize("name", [n for n in POISONS if n != "lone surrogate"])
 def test_the_csv_import_refuses(seeded: World, name: str) -> None:
     field, value, message = POISONS[name]
-    if field == "occurred_at":
-        value = "0001-01-01 00:00"
+    cell = "0001-01-01 00:00" if field == "occurred_at" else str(value)
     with pytest.raises(IncidentImportError) as error:
-        import_incidents(csv_file(**{field: value}), "fil.csv", seeded.a)
+        import_incidents(csv_file(**{field: cell}), "fil.csv", seeded.a)
     assert f"Rad 2, kolumn ”{field}”: {message}" in "\n".join(error.value.errors)
     nothing_written()
 
@@ -247,3 +246,25 @@ def test_the_database_refuses_a_nul_byte_on_sqlite(seeded: World) -> None:
         Incident.objects.filter(pk=incident.pk).update(description="a\x00b")
     with pytest.raises(IntegrityError), transaction.atomic():
         Comment.objects.create(incident=incident, organisation=seeded.a_org, text="a\x00b")
+
+
+@pytest.mark.parametrize("comment", ["Oro\x00", "x" * 501])
+def test_an_assessment_comment_is_checked_too(seeded: World, client: Client, comment: str) -> None:
+    from samtrygg.incidents.models import AreaAssessment, WeeklyReport
+
+    _token, secret = create_token(seeded.bob, name="t", days=30)
+    year, week, _day = timezone.localdate().isocalendar()
+    payload = {
+        "iso_year": year,
+        "iso_week": week,
+        "assessments": [{"area_id": seeded.area.pk, "level": "red", "comment": comment}],
+    }
+    response = client.post(
+        f"/api/v1/k/{seeded.a.slug}/weekly-reports",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 422, response.content[:300]
+    assert "Texten" in json.dumps(response.json(), ensure_ascii=False)
+    assert not WeeklyReport.objects.exists() and not AreaAssessment.objects.exists()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from samtrygg.areas.models import Area
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.core import bounds
 from samtrygg.tenancy.models import Membership, Municipality, Organisation
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission, Role
@@ -68,6 +69,9 @@ def submit_weekly_report(access: Access, data: WeeklyReportInput) -> WeeklyRepor
             errors.setdefault("assessments", []).append(
                 ValidationError(_("The assessment is green, yellow or red."))
             )
+        problem = bounds.text_problem(assessment.comment, bounds.ASSESSMENT_COMMENT_MAX)
+        if problem:
+            errors.setdefault("assessments", []).append(ValidationError(problem))
     if errors:
         raise ValidationError(errors)
     quiet_ids = {a.pk for a in data.quiet_areas}
@@ -103,7 +107,7 @@ def submit_weekly_report(access: Access, data: WeeklyReportInput) -> WeeklyRepor
         AreaAssessment.objects.filter(weekly_report=report).delete()
         AreaAssessment.objects.bulk_create(
             AreaAssessment(
-                weekly_report=report, area=a.area, level=a.level, comment=a.comment.strip()[:500]
+                weekly_report=report, area=a.area, level=a.level, comment=a.comment.strip()
             )
             for a in data.assessments
         )
