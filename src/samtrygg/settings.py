@@ -262,6 +262,17 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend"
     }
 }
+# The task worker (`samtrygg worker`): a worker whose heartbeat is older than this (seconds) is
+# taken for dead and the tasks it was running are run again (a worker dead on the same host is
+# seen at once). /healthz answers 503 when the newest worker or scheduler heartbeat is older than
+# its limit (seconds; 0 = not checked); the worker is checked only with the database backend.
+TASKS_WORKER_LOST_AFTER = env_int("SAMTRYGG_WORKER_LOST_AFTER", 120)
+HEALTHZ_WORKER_MAX_AGE = env_int("SAMTRYGG_HEALTHZ_WORKER_MAX_AGE", 60)
+HEALTHZ_SCHEDULER_MAX_AGE = env_int("SAMTRYGG_HEALTHZ_SCHEDULER_MAX_AGE", 0 if TESTING else 300)
+# gunicorn under `samtrygg serve`: a request running longer is stopped (its worker restarted);
+# on a stop, requests in flight get the graceful time to finish.
+WEB_TIMEOUT = env_int("SAMTRYGG_WEB_TIMEOUT", 60)
+WEB_GRACEFUL_TIMEOUT = env_int("SAMTRYGG_WEB_GRACEFUL_TIMEOUT", 30)
 
 # Mail (Django 6.1 MAILERS): console by default, SMTP when SAMTRYGG_EMAIL_HOST is set.
 _email_backend = env(
@@ -278,6 +289,9 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "username": env("SAMTRYGG_EMAIL_USER"),
         "password": env("SAMTRYGG_EMAIL_PASSWORD"),
         "use_tls": env_bool("SAMTRYGG_EMAIL_TLS", False),
+        # Seconds for each step of the SMTP conversation: a mail server that hangs fails the
+        # task instead of holding the worker.
+        "timeout": env_int("SAMTRYGG_EMAIL_TIMEOUT", 10),
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env("SAMTRYGG_EMAIL_FROM", "samtrygg@localhost")

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.models import Min
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
@@ -34,11 +38,54 @@ def municipality_home(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "core/municipality_home.html", {"areas": areas})
 
 
+def _oldest_queued_age(now: datetime) -> float | None:
+    """Seconds the oldest task ready to run has waited (since enqueued, or since its run_after)."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    ready = DBTaskResult.objects.ready()
+    oldest = [
+        ready.filter(run_after=get_date_max()).aggregate(t=Min("enqueued_at"))["t"],
+        ready.exclude(run_after=get_date_max()).aggregate(t=Min("run_after"))["t"],
+    ]
+    waited = [(now - t).total_seconds() for t in oldest if t is not None]
+    return round(max(0.0, *waited), 1) if waited else None
+
+
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """The load balancer's and the monitor's check: 503 when the database does not answer or the
+    task worker's or the scheduler's newest heartbeat is older than its limit (settings
+    HEALTHZ_WORKER_MAX_AGE, HEALTHZ_SCHEDULER_MAX_AGE; docs/operations.md)."""
+    from .models import Heartbeat
+
+    now = timezone.now()
+    uses_worker = settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    limits = {
+        Heartbeat.WORKER: settings.HEALTHZ_WORKER_MAX_AGE if uses_worker else 0,
+        Heartbeat.SCHEDULER: settings.HEALTHZ_SCHEDULER_MAX_AGE,
+    }
+    answer: dict[str, object] = {"status": "ok", "database": "ok"}
+    failing = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        for kind, limit in limits.items():
+            age = Heartbeat.age(kind, now)
+            answer[kind] = {
+                "heartbeat_age": None if age is None else round(age, 1),
+                "max_age": limit or None,
+            }
+            if limit and (age is None or age > limit):
+                failing.append(kind)
+        answer["oldest_queued_task_age"] = _oldest_queued_age(now) if uses_worker else None
+    except DatabaseError:
+        logger.exception("Health check: the database failed")
+        answer["database"] = "fail"
+        failing.append("database")
+    if failing:
+        answer["status"] = "fail"
+        answer["failing"] = failing
+    return JsonResponse(answer, status=503 if failing else 200)
 
 
 # Error pages: urls.handler400/403/404/500 and settings.CSRF_FAILURE_VIEW. Pages in the base

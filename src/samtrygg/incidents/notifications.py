@@ -12,13 +12,14 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.tasks import task
+from django.tasks import TaskContext, task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from samtrygg.audit.models import AuditAction, AuditEvent
 from samtrygg.audit.services import record
+from samtrygg.core.models import SentMail
 from samtrygg.tenancy.models import Municipality, User
 from samtrygg.tenancy.roles import Role
 
@@ -42,14 +43,18 @@ def _wants(users: list[User], what: str) -> list[User]:
     return [u for u in users if u.is_active and u.pk not in opted_out]
 
 
-def _send(template: str, context: dict[str, Any], recipients: list[User]) -> int:
+def _send(template: str, context: dict[str, Any], recipients: list[User], task_id: str = "") -> int:
+    """One mail per recipient; from a task (``task_id``), once even when the task runs again."""
     if not recipients:
         return 0
     with translation.override("sv"):
         subject = render_to_string(f"incidents/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"incidents/email/{template}_body.txt", context)
     for user in recipients:  # one mail each: recipients do not see each other
-        send_mail(subject, body, None, [user.email])
+        if task_id:
+            SentMail.send_once(f"{task_id}:{template}:{user.pk}", subject, body, [user.email])
+        else:
+            send_mail(subject, body, None, [user.email])
     return len(recipients)
 
 
@@ -75,15 +80,18 @@ def _incident(incident_id: int) -> Incident:
     ).get(pk=incident_id)
 
 
-@task()
-def notify_assignment(incident_id: int, actor_id: int | None) -> int:
+@task(takes_context=True)
+def notify_assignment(context: TaskContext, incident_id: int, actor_id: int | None) -> int:
     incident = _incident(incident_id)
     recipients = [u for u in _wants(_handlers(incident), "case_updates") if u.pk != actor_id]
-    return _send("assigned", {"incident": incident, "link": _link(incident)}, recipients)
+    values = {"incident": incident, "link": _link(incident)}
+    return _send("assigned", values, recipients, str(context.task_result.id))
 
 
-@task()
-def notify_status(incident_id: int, old: str, new: str, actor_id: int | None) -> int:
+@task(takes_context=True)
+def notify_status(
+    context: TaskContext, incident_id: int, old: str, new: str, actor_id: int | None
+) -> int:
     incident = _incident(incident_id)
     people = _handlers(incident)
     if new in OUTCOME_STATUSES and incident.reported_by_id:
@@ -93,13 +101,13 @@ def notify_status(incident_id: int, old: str, new: str, actor_id: int | None) ->
         for u in _wants(list({u.pk: u for u in people}.values()), "case_updates")
         if u.pk != actor_id
     ]
-    context = {
+    values = {
         "incident": incident,
         "link": _link(incident),
         "old": Status(old).label,
         "new": Status(new).label,
     }
-    return _send("status", context, recipients)
+    return _send("status", values, recipients, str(context.task_result.id))
 
 
 def _last_week(now: datetime) -> tuple[int, int]:
