@@ -67,7 +67,33 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "plan_id": lambda w: w.plan_object("plan").pk,
     "evaluation_id": lambda w: w.plan_object("evaluation").pk,
     "meeting_id": lambda w: w.plan_object("meeting").pk,
+    "job_id": lambda w: export_job(w).pk,
 }
+
+
+def export_job(world: World) -> Any:
+    """A finished export of alice's in municipality A, with its file (made on first use)."""
+    from django.utils import timezone
+
+    from samtrygg.exchange.jobs import jobs_dir
+    from samtrygg.exchange.models import BackgroundJob, JobKind, JobStatus
+
+    job, _created = BackgroundJob.objects.get_or_create(
+        municipality=world.a,
+        user=world.alice,
+        kind=JobKind.EXPORT,
+        defaults={
+            "status": JobStatus.DONE,
+            "params": {"format": "csv", "query": ""},
+            "result": {"rows": 0},
+            "finished_at": timezone.now(),
+        },
+    )
+    (jobs_dir() / f"{job.pk}.csv").write_text("reference\n")
+    job.file_name = f"{job.pk}.csv"
+    job.save(update_fields=["file_name"])
+    return job
+
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 

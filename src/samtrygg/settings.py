@@ -344,6 +344,12 @@ DUPLICATE_HOURS = env_int("SAMTRYGG_DUPLICATE_HOURS", 12)
 # The earliest time an incident may have happened (core/bounds.py); the database refuses any
 # time before 1900 whatever this says.
 SAMTRYGG_EARLIEST_DATE = env("SAMTRYGG_EARLIEST_DATE", "2000-01-01")
+# Long work off the request (exchange/jobs.py): an import file larger than this (bytes), or an
+# export of more rows than this, runs in the task worker with its progress on a page. Job files
+# (DATA_DIR/jobs) and results are removed after the retention (days).
+IMPORT_BACKGROUND_BYTES = env_int("SAMTRYGG_IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024)
+EXPORT_BACKGROUND_ROWS = env_int("SAMTRYGG_EXPORT_BACKGROUND_ROWS", 10_000)
+JOB_RETENTION_DAYS = env_int("SAMTRYGG_JOB_RETENTION_DAYS", 7)
 
 LOGGING = {
     "version": 1,

@@ -101,6 +101,7 @@ def test_scheduler_runs_each_job_once_per_period(seeded: World) -> None:
     def names(ran: list[str]) -> list[str]:
         # the hourly weekly-picture job is tested in tests/situation/test_weekly_picture.py
         skip = ("weekly-picture", "plan-reminders")  # tested with the situation and plans
+        skip += ("job-files",)  # tests/exchange/test_jobs.py
         return sorted(r.split()[0] for r in ran if not r.startswith(skip))
 
     assert names(run_due(monday_morning.replace(hour=1))) == []  # before 02:00 and 08:00

@@ -58,6 +58,7 @@ def _jobs() -> list[Job]:
     ]
     jobs.append(Job("weekly-picture", hourly, _weekly_picture))
     jobs.append(Job("plan-reminders", weekly_at(0, 7), _plan_reminders))
+    jobs.append(Job("job-files", daily_at(3), _clean_job_files))
     if settings.POLISEN_FETCH_HOURLY:
         jobs.append(Job("fetch-polisen", hourly, _fetch_polisen))
     return jobs
@@ -71,6 +72,13 @@ def _plan_reminders(now: datetime) -> dict[str, Any]:
     from samtrygg.plans.reminders import send_reminders
 
     return send_reminders(now)
+
+
+def _clean_job_files(now: datetime) -> dict[str, Any]:
+    """Background imports' and exports' results and files, after JOB_RETENTION_DAYS."""
+    from samtrygg.exchange.jobs import clean_up
+
+    return clean_up(now)
 
 
 def _weekly_picture(now: datetime) -> dict[str, Any]:

@@ -3,8 +3,10 @@ for the whole installation and shown to each municipality as context for its own
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlacePrecision(models.TextChoices):
@@ -83,3 +85,56 @@ class PoliceFetch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fetched_at:%Y-%m-%d %H:%M:%S} {self.url}"
+
+
+class JobKind(models.TextChoices):
+    IMPORT = "import", pgettext_lazy("job kind", "Import")
+    EXPORT = "export", pgettext_lazy("job kind", "Export")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("job status", "Waiting to start")
+    RUNNING = "running", pgettext_lazy("job status", "Running")
+    DONE = "done", pgettext_lazy("job status", "Done")
+    FAILED = "failed", pgettext_lazy("job status", "Failed")
+
+
+class BackgroundJob(models.Model):
+    """A large import or export, run by the task worker (exchange/jobs.py). Its file — the
+    uploaded source, or the export produced — lives under DATA_DIR/jobs (never a media file),
+    and is seen only by the job's own user. Progress is a small file beside it, not a column:
+    SQLite holds its write lock for the whole import, so a progress row would not be seen until
+    the import was over."""
+
+    FINISHED = (JobStatus.DONE, JobStatus.FAILED)
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=JobKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    # Import: filename, organisation, dry_run, confirm_flagged, size, language.
+    # Export: format, query (the filters as a URL query), language.
+    params = models.JSONField(default=dict)
+    file_name = models.CharField(max_length=100, blank=True)  # under DATA_DIR/jobs
+    # Import: rows, created, skipped, flagged (and flagged_total), or errors and total.
+    # Export: rows. Failed: errors.
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from samtrygg.tenancy.policy import Access, scope_for
 
-from .models import PlacePrecision, PoliceEvent
+from .models import BackgroundJob, PlacePrecision, PoliceEvent
 from .sweden import county_of
 
 
@@ -20,3 +20,10 @@ def scope_police_events(queryset: QuerySet[Any], access: Access) -> QuerySet[Any
     return queryset.filter(
         Q(municipality_code=code) | Q(precision=PlacePrecision.COUNTY, county_code=county_of(code))
     )
+
+
+@scope_for(BackgroundJob)
+def scope_background_jobs(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    """A job, its progress and its file belong to the user who started it, in the municipality
+    it was started in: nobody else sees them, whatever their role."""
+    return queryset.filter(municipality=access.municipality, user=access.user)

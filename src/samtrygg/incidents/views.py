@@ -389,7 +389,13 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
 
 @municipality_view(Permission.REPORT_INCIDENTS)
 def incident_export(request: HttpRequest, access: Access, fmt: str) -> HttpResponseBase:
-    """The filtered case list as CSV, XLSX or GeoJSON; every export is logged."""
+    """The filtered case list as CSV, XLSX or GeoJSON; every export is logged. More rows than
+    EXPORT_BACKGROUND_ROWS are exported by the task worker: the user is sent to the job's page,
+    which offers the file when it is made (exchange/jobs.py)."""
+    from django.conf import settings
+
+    from samtrygg.exchange import jobs
+
     filters = IncidentFilterForm(access, request.GET or None)
     if problems := filters.problems():
         return HttpResponseBadRequest(
@@ -397,10 +403,14 @@ def incident_export(request: HttpRequest, access: Access, fmt: str) -> HttpRespo
             content_type="text/plain; charset=utf-8",
         )
     rows = filters.rows()
+    count = rows.count()
+    if count > settings.EXPORT_BACKGROUND_ROWS:
+        job = jobs.start_export(access, fmt, filters.query_string())
+        return redirect("job_detail", municipality=access.municipality.slug, job_id=job.pk)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"handelser-{access.municipality.slug}-{stamp}.{fmt}"
     with transaction.atomic():
-        exports.log_export(access, fmt, rows.count(), filters.query_string())
+        exports.log_export(access, fmt, count, filters.query_string())
     response: HttpResponseBase
     if fmt == "xlsx":
         response = HttpResponse(exports.xlsx_bytes(rows), content_type=exports.FORMATS[fmt])
