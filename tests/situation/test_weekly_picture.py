@@ -94,3 +94,15 @@ def test_viewer_reads_but_does_not_send(demo: Municipality, client: Client) -> N
     client.force_login(User.objects.get(email="politiker.halmstad@example.se"))
     assert client.get("/k/halmstad/lagesbild/week/").status_code == 200
     assert client.post("/k/halmstad/lagesbild/week/", {"action": "send"}).status_code == 403
+
+
+def test_a_task_run_again_does_not_send_the_picture_twice(demo: Municipality) -> None:
+    WeeklyPictureSettings.objects.update_or_create(
+        municipality=demo, defaults={"recipients": "polis@example.se", "weekday": 0, "hour": 9}
+    )
+    year, week, _day = timezone.localdate().isocalendar()
+    assert weekly_picture.send(demo, year, week, once="task-1:weekly-picture") == 1
+    assert weekly_picture.send(demo, year, week, once="task-1:weekly-picture") == 0
+    assert len(mail.outbox) == 1
+    assert weekly_picture.send(demo, year, week, once="task-2:weekly-picture") == 1
+    assert len(mail.outbox) == 2

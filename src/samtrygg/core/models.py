@@ -10,7 +10,7 @@ import socket
 from datetime import datetime
 from pathlib import Path
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -116,6 +116,17 @@ class SentMail(models.Model):
             with transaction.atomic():
                 cls.objects.create(key=key[:200])
                 send_mail(subject, body, None, to)
+        except IntegrityError:
+            return False
+        return True
+
+    @classmethod
+    def send_message_once(cls, key: str, message: EmailMessage) -> bool:
+        """``send_once`` for a prepared message (attachments, several recipients)."""
+        try:
+            with transaction.atomic():
+                cls.objects.create(key=key[:200])
+                message.send()
         except IntegrityError:
             return False
         return True

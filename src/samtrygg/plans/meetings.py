@@ -185,7 +185,7 @@ def minutes_response(meeting: Meeting, fmt: str) -> HttpResponse:
     return response
 
 
-def send_minutes(access: Access, meeting: Meeting) -> int:
+def send_minutes(access: Access, meeting: Meeting, once: str | None = None) -> int:
     """E-mail the minutes to the members of the participating organisations."""
     access.require(Permission.EDIT_PLANS)
     recipients = sorted(
@@ -212,7 +212,13 @@ def send_minutes(access: Access, meeting: Meeting) -> int:
         minutes_docx(meeting),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    message.send()
+    if once is not None:
+        from samtrygg.core.models import SentMail
+
+        if not SentMail.send_message_once(once, message):
+            return 0  # this task run sent them already
+    else:
+        message.send()
     record(
         AuditAction.NOTIFICATION_SENT,
         actor=access.user,

@@ -452,8 +452,13 @@ def meeting_detail(request: HttpRequest, access: Access, meeting_id: int) -> Htt
                 meetings.add_task(access, meeting, **task_form.cleaned_data)
                 return redirect(request.path)
         if action == "send":
-            sent = meetings.send_minutes(access, meeting)
-            messages.success(request, _("The minutes were sent to %(n)d people.") % {"n": sent})
+            from .tasks import send_meeting_minutes
+
+            # Two documents and an e-mail to every participant: off the request.
+            send_meeting_minutes.enqueue(meeting.pk, access.user.pk)
+            messages.success(
+                request, _("The minutes are being sent; the audit log shows when they went.")
+            )
             return redirect(request.path)
     return render(
         request,

@@ -255,9 +255,13 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST":
         access.require(Permission.APPROVE_SITUATION_REPORTS)
         if request.POST.get("action") == "send":
-            sent = picture.send(access.municipality, year, week, actor=access.user)
+            from .tasks import send_weekly_picture
+
+            # Two documents and an e-mail to the whole list: off the request.
+            send_weekly_picture.enqueue(access.municipality.pk, year, week, access.user.pk)
+            count = len(current.addresses()) if current else 0
             messages.success(
-                request, _("The lägesbild was sent to %(n)d recipients.") % {"n": sent}
+                request, _("The lägesbild is being sent to %(n)d recipients.") % {"n": count}
             )
             return redirect(f"{request.path}?week={year}-W{week:02d}")
         form = WeeklySettingsForm(

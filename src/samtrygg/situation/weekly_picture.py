@@ -232,8 +232,15 @@ def docx_bytes(content: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def send(municipality: Municipality, iso_year: int, iso_week: int, actor: Any = None) -> int:
-    """E-mail the week's lägesbild (PDF and Word attached) to the distribution list."""
+def send(
+    municipality: Municipality,
+    iso_year: int,
+    iso_week: int,
+    actor: Any = None,
+    once: str | None = None,
+) -> int:
+    """E-mail the week's lägesbild (PDF and Word attached) to the distribution list. With
+    ``once`` (a task run's key) it is sent at most once, also when the task runs again."""
     settings_row = WeeklyPictureSettings.objects.filter(municipality=municipality).first()
     recipients = settings_row.addresses() if settings_row else []
     if not recipients:
@@ -257,7 +264,13 @@ def send(municipality: Municipality, iso_year: int, iso_week: int, actor: Any = 
         docx_bytes(content),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    message.send()
+    if once is not None:
+        from samtrygg.core.models import SentMail
+
+        if not SentMail.send_message_once(once, message):
+            return 0
+    else:
+        message.send()
     with transaction.atomic():
         if settings_row:
             settings_row.last_sent = f"{iso_year}-W{iso_week:02d}"
