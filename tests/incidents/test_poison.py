@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
@@ -268,3 +269,54 @@ def test_an_assessment_comment_is_checked_too(seeded: World, client: Client, com
     assert response.status_code == 422, response.content[:300]
     assert "Texten" in json.dumps(response.json(), ensure_ascii=False)
     assert not WeeklyReport.objects.exists() and not AreaAssessment.objects.exists()
+
+
+def test_a_weekly_report_of_thousands_of_incidents_is_refused_at_once(
+    seeded: World, client: Client
+) -> None:
+    from samtrygg.incidents.models import WeeklyReport
+
+    _token, secret = create_token(seeded.bob, name="t", days=30)
+    year, week, _day = timezone.localdate().isocalendar()
+    one = {
+        "category": "klotter",
+        "occurred_at": (timezone.now() - timedelta(hours=2)).isoformat(),
+        "lat": factories.HALMSTAD_LAT,
+        "lon": factories.HALMSTAD_LON,
+    }
+    payload = {"iso_year": year, "iso_week": week, "incidents": [one] * 5000}
+    response = client.post(
+        f"/api/v1/k/{seeded.a.slug}/weekly-reports",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 422, response.content[:300]
+    assert "incidents" in response.json()["errors"]
+    assert not WeeklyReport.objects.exists()
+    nothing_written()
+    # The service itself (every door): one over its limit is refused with a message.
+    from samtrygg.incidents.models import Category
+    from samtrygg.incidents.services import IncidentInput
+    from samtrygg.incidents.weekly import (
+        MAX_INCIDENTS_PER_REPORT,
+        WeeklyReportInput,
+        submit_weekly_report,
+    )
+
+    incident = IncidentInput(
+        category=Category.objects.get(municipality=seeded.a, code="klotter"),
+        reporting_organisation=seeded.a_org,
+        occurred_at=timezone.now() - timedelta(hours=2),
+        lat=factories.HALMSTAD_LAT,
+        lon=factories.HALMSTAD_LON,
+    )
+    report = WeeklyReportInput(
+        seeded.a_org, year, week, incidents=[incident] * (MAX_INCIDENTS_PER_REPORT + 1)
+    )
+    with pytest.raises(ValidationError) as error:
+        submit_weekly_report(seeded.access(seeded.bob), report)
+    assert error.value.message_dict["incidents"] == [
+        "Högst 100 händelser i en veckorapport: importera större mängder som en fil."
+    ]
+    nothing_written()

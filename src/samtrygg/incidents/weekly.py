@@ -23,6 +23,9 @@ from .models import AreaAssessment, AssessmentLevel, WeeklyReport
 from .services import IncidentInput, create_incident
 
 
+MAX_INCIDENTS_PER_REPORT = 100
+
+
 @dataclass
 class Assessment:
     area: Area
@@ -61,6 +64,15 @@ def submit_weekly_report(access: Access, data: WeeklyReportInput) -> WeeklyRepor
         raise PermissionDenied
     _check_week(data.iso_year, data.iso_week)
     errors: dict[str, list[ValidationError]] = {}
+    if len(data.incidents) > MAX_INCIDENTS_PER_REPORT:
+        # A week's report from one reporter; thousands of rows are an import, which has its own
+        # door (and runs in the background), not a request that outlives the web server's timeout.
+        errors["incidents"] = [
+            ValidationError(
+                _("At most %(n)d incidents in one weekly report: import larger sets as a file.")
+                % {"n": MAX_INCIDENTS_PER_REPORT}
+            )
+        ]
     areas = [*data.quiet_areas, *(a.area for a in data.assessments)]
     if any(area.municipality_id != access.municipality.pk for area in areas):
         errors["areas"] = [ValidationError(_("Choose areas of your own municipality."))]
