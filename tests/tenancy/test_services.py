@@ -211,3 +211,24 @@ def test_an_existing_account_is_added_to_another_municipality(
     client.force_login(world.charlie)
     assert client.get(f"/k/{world.a.slug}/").status_code == 200
     assert AuditEvent.objects.filter(action=AuditAction.MEMBERSHIP_CREATED).exists()
+
+
+def test_pages_of_the_same_municipality_do_not_write_the_session(
+    world: Any, client: Client
+) -> None:
+    """A session save is a write; on SQLite it would wait behind a long import."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.alice)
+    url = f"/k/{world.a.slug}/areas/"
+    assert client.get(url).status_code == 200  # the first page remembers the municipality
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries
+        if "django_session" in q["sql"]
+        and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    ]
+    assert writes == []

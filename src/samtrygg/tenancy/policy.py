@@ -161,7 +161,10 @@ def municipality_view[**P](
             access = access_for(request.user, municipality)
             access.require(permission)
             request.access = access  # type: ignore[attr-defined]
-            request.session["municipality"] = access.municipality.slug
+            if request.session.get("municipality") != access.municipality.slug:
+                # Written only when it changes: a session save is a database write, which on
+                # SQLite waits behind a long import and would stall every page meanwhile.
+                request.session["municipality"] = access.municipality.slug
             return view(request, access, *args, **kwargs)
 
         wrapper.access_permission = permission  # type: ignore[attr-defined]
