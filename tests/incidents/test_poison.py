@@ -320,3 +320,33 @@ def test_a_weekly_report_of_thousands_of_incidents_is_refused_at_once(
         "Högst 100 händelser i en veckorapport: importera större mängder som en fil."
     ]
     nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("år;andel\n2025;1\x002\n", "Rad 2, kolumn andel: Texten innehåller ett styrtecken"),
+        ("år;andel\n2025;" + "x" * 200_000 + "\n", "Rad 2, kolumn andel: Texten är för lång"),
+        ("år;an\x00del\n2025;12\n", "Rubrikraden: Texten innehåller ett styrtecken"),
+    ],
+)
+def test_a_reference_table_is_checked_the_same_way(
+    seeded: World, client: Client, content: str, message: str
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from samtrygg.situation.models import ImportedTable
+
+    client.force_login(seeded.dave)
+    response = client.post(
+        f"/k/{seeded.a.slug}/lagesbild/tables/",
+        {
+            "kind": "survey",
+            "title": "Trygghetsmätning",
+            "source": "Kommunen",
+            "file": SimpleUploadedFile("t.csv", content.encode()),
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ImportedTable.objects.exists()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.core import bounds
 from samtrygg.incidents.services import check_free_text
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
@@ -201,6 +202,9 @@ def new_version(access: Access, report: SituationReport) -> SituationReport:
     return draft
 
 
+TABLE_CELL_MAX = 1000  # characters: a table of figures and short labels, not documents
+
+
 def import_table(
     access: Access, *, kind: str, title: str, source: str, raw: bytes
 ) -> ImportedTable:
@@ -216,17 +220,23 @@ def import_table(
     except UnicodeDecodeError:
         raise ValidationError(_("The file is not UTF-8 text.")) from None
     dialect = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
-    rows = [
-        row
-        for row in csv.reader(io.StringIO(text), delimiter=dialect)
-        if any(c.strip() for c in row)
-    ]
+    try:
+        rows = [
+            row
+            for row in csv.reader(io.StringIO(text), delimiter=dialect)
+            if any(c.strip() for c in row)
+        ]
+    except csv.Error:  # a cell beyond the csv module's limit (128 KB)
+        raise ValidationError(_("The file cannot be read as CSV.")) from None
     if len(rows) < 2:
         errors.append(_("The file needs a header row and at least one row of values."))
     elif len(rows) > MAX_TABLE_ROWS + 1:
         errors.append(_("At most %(n)d rows.") % {"n": MAX_TABLE_ROWS})
     else:
         width = len(rows[0])
+        for name in rows[0]:
+            if problem := bounds.text_problem(name, 200):
+                errors.append(_("The header row: %(problem)s") % {"problem": problem})
         for number, row in enumerate(rows[1:], start=2):
             if len(row) != width:
                 errors.append(
@@ -234,6 +244,13 @@ def import_table(
                     % {"row": number, "got": len(row), "want": width}
                 )
             for column, value in zip(rows[0], row, strict=False):
+                problem = bounds.text_problem(value, TABLE_CELL_MAX)
+                if problem:
+                    errors.append(
+                        _("Row %(row)d, column %(col)s: %(problem)s")
+                        % {"row": number, "col": column[:40], "problem": problem}
+                    )
+                    continue
                 findings = check_free_text({column: value}, confirm_flagged=True)
                 if findings:
                     errors.append(
