@@ -87,6 +87,11 @@ def test_invalid_json_names_line_and_column(world: World) -> None:
     )
 
 
+def test_ten_thousand_levels_of_nesting_are_a_message(world: World) -> None:
+    nested = '{"type": "FeatureCollection", "features": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    assert_refused(world, nested, "för djupt nästlad")
+
+
 def test_not_a_feature_collection(world: World) -> None:
     assert_refused(world, json.dumps({"type": "Point", "coordinates": [1, 2]}), "FeatureCollection")
 

@@ -91,6 +91,8 @@ def _load(raw: bytes | str) -> dict[str, Any]:
                 % {"msg": error.msg, "line": error.lineno, "col": error.colno}
             ]
         ) from None
+    except RecursionError:
+        raise AreaImportError([_("The file is nested too deeply to be read.")]) from None
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = {"type": "FeatureCollection", "features": [data], "crs": data.get("crs")}
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
