@@ -6,8 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from samtrygg.core.api_auth import api_access
-from samtrygg.core.api_types import ApiId
-from samtrygg.tenancy.api import ErrorOut
+from samtrygg.core.api_types import ApiId, error_answers
 from samtrygg.tenancy.roles import Permission
 
 from . import queries
@@ -31,7 +30,7 @@ class AreaDetailOut(AreaOut):
 
 @router.get(
     "/k/{municipality}/areas",
-    response={200: list[AreaOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: list[AreaOut], **error_answers(401, 403, 404)},
 )
 def list_areas(request: HttpRequest, municipality: str) -> list[Area]:
     access = api_access(request, municipality)
@@ -41,7 +40,7 @@ def list_areas(request: HttpRequest, municipality: str) -> list[Area]:
 
 @router.get(
     "/k/{municipality}/areas/{area_id}",
-    response={200: AreaDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: AreaDetailOut, **error_answers(401, 403, 404, 422)},
 )
 def get_area(request: HttpRequest, municipality: str, area_id: ApiId) -> Area:
     access = api_access(request, municipality)

@@ -6,17 +6,23 @@ Callers authenticate with a personal API token (``Authorization: Bearer smt_…`
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.urls import URLPattern, URLResolver
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.parser import Parser
 
 from samtrygg.areas.api import router as areas_router
 from samtrygg.exchange.api import router as exchange_router
@@ -26,17 +32,67 @@ from samtrygg.tenancy.api import router as tenancy_router
 
 from .api_auth import SessionAuth, TokenAuth
 
-api = NinjaAPI(
+
+def _swedish_405(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """django-ninja answers a method a route lacks with English plain text; ours is Swedish
+    JSON like every other error, with the same Allow header."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        answer = JsonResponse(
+            {
+                "detail": _("This method is not allowed here (allowed: %(methods)s).")
+                % {"methods": response.get("Allow", "")}
+            },
+            status=405,
+        )
+        answer["Allow"] = response.get("Allow", "")
+        return answer
+
+    return wrapper
+
+
+class _NotJson(ValueError):
+    """A body sent with a media type other than JSON."""
+
+
+class JsonParser(Parser):
+    """A JSON body must say it is JSON: a body of another declared type (a form, plain text)
+    is refused with 415 rather than read as JSON anyway."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        media_type = request.content_type or ""
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            raise _NotJson(media_type)
+        return super().parse_body(request)
+
+
+class SamtryggAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for url in urls:
+            if isinstance(url, URLPattern):
+                url.callback = _swedish_405(url.callback)
+        return urls
+
+
+api = SamtryggAPI(
     title="Samtrygg API",
     version="1",
     urls_namespace="api",
+    parser=JsonParser(),
     auth=[TokenAuth(), SessionAuth()],
     description="Samtrygg's API. Authenticate with a personal API token "
     "(`Authorization: Bearer smt_…`). Every route is scoped to what the caller may see: objects "
     "outside that scope answer 404. Errors have a Swedish `detail`; invalid input also has "
     "`errors` (Swedish messages per field) and `problems` (field, error type and limits, for "
     "programs); a body that is not JSON answers 400 with `code` `parse_error` and the line and "
-    "column.",
+    "column, and a body sent as another media type than `application/json` answers 415.",
 )
 api.add_router("", tenancy_router)
 api.add_router("", areas_router)
@@ -52,6 +108,22 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": _("Your role does not allow this.")}, status=403)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body past DATA_UPLOAD_MAX_MEMORY_SIZE (files in a form do not count) is refused before
+    it is read: 413, not Django's 400."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return api.create_response(
+        request,
+        {
+            "detail": _("The request is too large: at most %(size)s MB besides files.")
+            % {"size": number_format(limit / 1_048_576, 1)},
+            "code": "too_large",
+        },
+        status=413,
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -100,12 +172,24 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _schema_message(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
     if kind == "missing":
         return _("This field is required.")
     if kind.startswith(("int_", "float_", "decimal_")):
         return _("Give a number.")
-    if kind.startswith(("datetime_", "date_")):
+    if kind.startswith("datetime_"):
         return _("Give a date and time in ISO 8601, e.g. 2026-11-23T21:30:00+01:00.")
+    if kind.startswith("date_"):
+        return _("Give a date as YYYY-MM-DD, e.g. 2026-11-23.")
+    if kind == "too_long":
+        n = int(ctx.get("max_length", 0))
+        return ngettext("Give at most %(n)d item.", "Give at most %(n)d items.", n) % {"n": n}
+    if kind == "too_short":
+        n = int(ctx.get("min_length", 0))
+        return ngettext("Give at least %(n)d item.", "Give at least %(n)d items.", n) % {"n": n}
+    if kind in {"enum", "literal_error"}:
+        choices = str(ctx.get("expected", "")).replace(" or ", ", ")
+        return _("Choose one of: %(choices)s.") % {"choices": choices}
     if kind.startswith("bool_"):
         return _("Give true or false.")
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO, cast
+from typing import Annotated, Any, BinaryIO, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import File, Form, Router, Schema
 
 from samtrygg.core.api_auth import api_access
-from samtrygg.core.api_types import ApiId
-from samtrygg.tenancy.api import ErrorOut, InvalidOut
+from samtrygg.core.api_types import ApiFile, FormId, error_answers
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.roles import Permission
 
@@ -29,13 +28,13 @@ class ImportOut(Schema):
 
 @router.post(
     "/k/{municipality}/imports/incidents",
-    response={200: ImportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut},
+    response={200: ImportOut, **error_answers(400, 401, 403, 404, 413, 422)},
 )
 def import_incident_file(
     request: HttpRequest,
     municipality: str,
-    file: File[UploadedFile],
-    organisation_id: Form[ApiId | None] = None,
+    file: File[ApiFile],
+    organisation_id: Annotated[FormId, Form(None)] = None,
     dry_run: Form[bool] = False,
     confirm_flagged: Form[bool] = False,
 ) -> Any:

@@ -7,34 +7,53 @@ import base64
 import binascii
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from annotated_types import Interval
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Query, Router, Schema
 from ninja import Status as Reply
+from pydantic import Strict
 
 from samtrygg.areas.models import Area
+from samtrygg.core import bounds
 from samtrygg.core.api_auth import api_access
-from samtrygg.core.api_types import ApiId
-from samtrygg.tenancy.api import ErrorOut, InvalidOut
+from samtrygg.core.api_types import (
+    STRICT,
+    ApiAmount,
+    ApiDate,
+    ApiDateTime,
+    ApiFile,
+    ApiId,
+    ApiInt,
+    error_answers,
+    text,
+)
 from samtrygg.tenancy.models import Organisation, User
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
 
 from . import cases, queries
-from .models import Incident, Precision, Source, Status
+from .models import AssessmentLevel, Incident, PlaceType, Precision, Source, Status
 from .photos import check_upload_size
 from .services import IncidentInput, add_photos, create_incident
-from .weekly import Assessment, WeeklyReportInput, submit_weekly_report
+from .weekly import (
+    MAX_INCIDENTS_PER_REPORT,
+    Assessment,
+    WeeklyReportInput,
+    submit_weekly_report,
+)
 
 router = Router(tags=["incidents"])
 
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 409: ErrorOut, 422: InvalidOut}
+# 422: a path id, a query value or a body the schema refuses; 400: a body that is not JSON;
+# 413: a body too large to read; 415: a body sent as something else than JSON.
+READ_ERRORS: dict[int, Any] = error_answers(401, 403, 404, 422)
+WRITE_ERRORS: dict[int, Any] = error_answers(400, 401, 403, 404, 409, 413, 415, 422)
+UPLOAD_ERRORS: dict[int, Any] = error_answers(400, 401, 403, 404, 409, 413, 422)
 MAX_PAGE = 200
 
 
@@ -87,57 +106,88 @@ class IncidentPage(Schema):
 
 
 class IncidentFilters(Schema):
-    queue: str = Field("all", description="new, handling, mine or all")
+    queue: Literal["new", "handling", "mine", "all"] = Field(
+        "all", description="new, handling, mine or all"
+    )
     status: Status | None = None
-    category: str | None = Field(None, description="category code")
+    category: str | None = Field(None, description="category code", max_length=40)
     area: ApiId | None = Field(None, description="area id")
-    occurred_since: datetime | None = None
-    occurred_until: datetime | None = None
-    cursor: str | None = None
+    occurred_since: ApiDateTime | None = None
+    occurred_until: ApiDateTime | None = None
+    cursor: str | None = Field(None, max_length=40)
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
 class IncidentIn(Schema):
-    category: str = Field(..., description="category code, e.g. klotter")
+    """One incident: when (``occurred_at``, or ``occurred_from`` and ``occurred_to``) and where
+    (``lat`` and ``lon``, or ``area_id``). Besides what the schema says, the service refuses
+    (422, a message per field): a category that is not the municipality's, a place outside it,
+    a time before SAMTRYGG_EARLIEST_DATE or in the future, a latest time before the earliest,
+    a cost with more than two decimals, a personal identity number in the text, and other
+    personal details unless ``confirm_flagged``."""
+
+    model_config = STRICT
+
+    category: str = Field(
+        ...,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        description="category code, e.g. klotter",
+        examples=["klotter"],
+    )
     reporting_organisation_id: ApiId | None = Field(
         None, description="defaults to the caller's (first) organisation"
     )
-    occurred_at: datetime | None = None
-    occurred_from: datetime | None = None
-    occurred_to: datetime | None = None
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    occurred_at: ApiDateTime | None = Field(
+        None,
+        description="when it happened; or give occurred_from and occurred_to",
+        examples=["2026-11-23T21:30:00+01:00"],
+    )
+    occurred_from: ApiDateTime | None = None
+    occurred_to: ApiDateTime | None = None
+    lat: float | None = Field(None, ge=-90, le=90, examples=[56.674])
+    lon: float | None = Field(None, ge=-180, le=180, examples=[12.857])
     area_id: ApiId | None = Field(None, description="the area, when there is no point")
-    precision: Precision | None = None
-    place_name: str = Field("", max_length=200)
-    description: str = ""
-    severity: int = Field(1, ge=1, le=3)
-    place_type: str = "public"
+    precision: Annotated[Precision, Strict(False)] | None = None
+    place_name: str = text(bounds.PLACE_NAME_MAX)
+    description: str = text(bounds.DESCRIPTION_MAX, examples=["Klotter på busskuren."])
+    severity: ApiInt = Field(1, ge=1, le=3)
+    place_type: Annotated[PlaceType, Strict(False)] = PlaceType.PUBLIC
     reported_to_police: bool | None = None
-    estimated_cost: Decimal | None = Field(None, ge=0)
-    external_id: str = Field("", max_length=100)
+    estimated_cost: ApiAmount | None = Field(None, description="kronor, at most two decimals")
+    external_id: str = text(bounds.EXTERNAL_ID_MAX)
     confirm_flagged: bool = Field(
         False, description="the writer checked the flagged details and they are not about a person"
     )
 
 
 class TransitionIn(Schema):
-    to: Status
-    comment: str = ""
+    """The transition table decides which status the case may go to, from its current status
+    and the caller's role; a move it does not allow is refused with 422."""
+
+    model_config = STRICT
+
+    to: Annotated[Status, Strict(False)]
+    comment: str = text(bounds.COMMENT_MAX)
     version: ApiId | None = Field(
         None, description="the version you read: guards against overwrites"
     )
 
 
 class AssignIn(Schema):
+    model_config = STRICT
+
     organisation_id: ApiId
-    assignee_email: str | None = None
-    due_date: date | None = None
+    assignee_email: str | None = Field(None, max_length=254)
+    due_date: ApiDate | None = None
     version: ApiId | None = None
 
 
 class CommentIn(Schema):
-    text: str
+    model_config = STRICT
+
+    text: str = text(bounds.COMMENT_MAX, required=True)
     internal: bool = False
 
 
@@ -150,22 +200,32 @@ class CommentOut(Schema):
 
 
 class MergeIn(Schema):
+    model_config = STRICT
+
     duplicates: list[ApiId] = Field(..., min_length=1, max_length=200)
 
 
 class AssessmentIn(Schema):
+    model_config = STRICT
+
     area_id: ApiId
-    level: str = Field(..., description="green, yellow or red")
-    comment: str = ""
+    level: Annotated[AssessmentLevel, Strict(False)] = Field(
+        ..., description="green, yellow or red"
+    )
+    comment: str = text(bounds.ASSESSMENT_COMMENT_MAX)
 
 
 class WeeklyReportIn(Schema):
-    iso_year: int = Field(..., ge=2000, le=2200)
-    iso_week: int = Field(..., ge=1, le=53)
+    """The week must exist and have begun; the areas must be the municipality's."""
+
+    model_config = STRICT
+
+    iso_year: ApiInt = Field(..., ge=2000, le=2200)
+    iso_week: ApiInt = Field(..., ge=1, le=53)
     organisation_id: ApiId | None = None
-    incidents: list[IncidentIn] = []
-    quiet_area_ids: list[ApiId] = []
-    assessments: list[AssessmentIn] = []
+    incidents: list[IncidentIn] = Field([], max_length=MAX_INCIDENTS_PER_REPORT)
+    quiet_area_ids: list[ApiId] = Field([], max_length=1000)
+    assessments: list[AssessmentIn] = Field([], max_length=1000)
 
 
 class WeeklyReportOut(Schema):
@@ -182,10 +242,20 @@ def _encode_cursor(last_id: int) -> str:
 
 
 def _decode_cursor(cursor: str) -> int:
+    """The id a cursor stands for; anything but a cursor this API made is refused."""
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        digits = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, binascii.Error):
-        raise ValidationError({"cursor": _("The cursor is not valid.")}) from None
+        digits = ""
+    if not (digits.isascii() and digits.isdigit()) or bounds.id_problem(int(digits)):
+        raise ValidationError({"cursor": _("The cursor is not valid.")})
+    return int(digits)
+
+
+def _within_database(moment: datetime) -> datetime:
+    """A filter's time inside what the database can hold (a year such as 0001 or 9999 cannot
+    be converted for every database; no stored time lies outside these bounds anyway)."""
+    return min(max(moment, bounds.DB_EARLIEST), bounds.DB_LATEST)
 
 
 def _organisation(access: Access, organisation_id: int | None) -> Organisation:
@@ -237,23 +307,21 @@ def _case(access: Access, incident_id: int) -> Incident:
     return incident
 
 
-@router.get("/k/{municipality}/categories", response={200: list[CategoryOut], **READ_ERRORS})
+@router.get(
+    "/k/{municipality}/categories", response={200: list[CategoryOut], **error_answers(401, 404)}
+)
 def list_categories(request: HttpRequest, municipality: str) -> Any:
     """The municipality's checklist, in its order (inactive categories included, flagged)."""
     access = api_access(request, municipality)
     return list(queries.categories(access, active_only=False))
 
 
-@router.get(
-    "/k/{municipality}/incidents", response={200: IncidentPage, **READ_ERRORS, 422: InvalidOut}
-)
+@router.get("/k/{municipality}/incidents", response={200: IncidentPage, **READ_ERRORS})
 def list_incidents(request: HttpRequest, municipality: str, filters: Query[IncidentFilters]) -> Any:
     """Incidents the caller may see, newest first, a page at a time (cursor pagination:
     pages stay stable while new reports arrive)."""
     access = api_access(request, municipality)
     access.require(Permission.REPORT_INCIDENTS)
-    if filters.queue not in queries.QUEUES:
-        raise ValidationError({"queue": _("Choose new, handling, mine or all.")})
     rows = queries.queue(access, filters.queue)
     if filters.status:
         rows = rows.filter(status=filters.status)
@@ -262,9 +330,9 @@ def list_incidents(request: HttpRequest, municipality: str, filters: Query[Incid
     if filters.area is not None:
         rows = rows.filter(area_id=filters.area)
     if filters.occurred_since:
-        rows = rows.filter(occurred_at__gte=filters.occurred_since)
+        rows = rows.filter(occurred_at__gte=_within_database(filters.occurred_since))
     if filters.occurred_until:
-        rows = rows.filter(occurred_at__lt=filters.occurred_until)
+        rows = rows.filter(occurred_at__lt=_within_database(filters.occurred_until))
     if filters.cursor:
         rows = rows.filter(pk__lt=_decode_cursor(filters.cursor))
     page = list(rows.order_by("-pk")[: filters.limit + 1])
@@ -381,10 +449,10 @@ class PhotoOut(Schema):
 
 @router.post(
     "/k/{municipality}/incidents/{incident_id}/photos",
-    response={201: list[PhotoOut], **WRITE_ERRORS},
+    response={201: list[PhotoOut], **UPLOAD_ERRORS},
 )
 def add_photo(
-    request: HttpRequest, municipality: str, incident_id: ApiId, photo: File[UploadedFile]
+    request: HttpRequest, municipality: str, incident_id: ApiId, photo: File[ApiFile]
 ) -> Any:
     """Add a photo of the place (multipart field ``photo``). JPEG, PNG or WebP; metadata such as
     GPS position is removed and the photo is shrunk before it is stored."""
@@ -417,6 +485,14 @@ def create_weekly_report(request: HttpRequest, municipality: str, payload: Weekl
         if pk not in areas:
             raise ValidationError({"areas": _("Choose areas of your own municipality.")})
         return areas[pk]
+
+    for assessment in payload.assessments:
+        problem = bounds.text_problem(assessment.comment, bounds.ASSESSMENT_COMMENT_MAX)
+        if problem:
+            raise ValidationError({"assessments": problem})
+    assessed = [a.area_id for a in payload.assessments]
+    if len(assessed) != len(set(assessed)):
+        raise ValidationError({"assessments": _("Assess each area once.")})
 
     report = submit_weekly_report(
         access,

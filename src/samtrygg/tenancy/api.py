@@ -4,8 +4,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from samtrygg.core.api_auth import api_access
+from samtrygg.core.api_types import ErrorOut, InvalidOut, error_answers
 
 from . import queries
+
+__all__ = ["ErrorOut", "InvalidOut", "router"]  # the error schemas, for older imports
 
 router = Router(tags=["tenancy"])
 
@@ -17,20 +20,9 @@ class OrganisationOut(Schema):
     is_active: bool
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-class InvalidOut(Schema):
-    """422: the first problem in ``detail``, every problem per field in ``errors``."""
-
-    detail: str
-    errors: dict[str, list[str]]
-
-
 @router.get(
     "/k/{municipality}/organisations",
-    response={200: list[OrganisationOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[OrganisationOut], **error_answers(401, 404)},
 )
 def list_organisations(request: HttpRequest, municipality: str) -> list[OrganisationOut]:
     """The organisations taking part in the municipality's work."""
