@@ -486,14 +486,7 @@ def create_weekly_report(request: HttpRequest, municipality: str, payload: Weekl
             raise ValidationError({"areas": _("Choose areas of your own municipality.")})
         return areas[pk]
 
-    for assessment in payload.assessments:
-        problem = bounds.text_problem(assessment.comment, bounds.ASSESSMENT_COMMENT_MAX)
-        if problem:
-            raise ValidationError({"assessments": problem})
-    assessed = [a.area_id for a in payload.assessments]
-    if len(assessed) != len(set(assessed)):
-        raise ValidationError({"assessments": _("Assess each area once.")})
-
+    # The comments' bounds and "each area once" are the service's (incidents/weekly.py).
     report = submit_weekly_report(
         access,
         WeeklyReportInput(

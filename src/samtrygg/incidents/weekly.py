@@ -22,7 +22,6 @@ from samtrygg.tenancy.roles import Permission, Role
 from .models import AreaAssessment, AssessmentLevel, WeeklyReport
 from .services import IncidentInput, create_incident
 
-
 MAX_INCIDENTS_PER_REPORT = 100
 
 
@@ -76,6 +75,9 @@ def submit_weekly_report(access: Access, data: WeeklyReportInput) -> WeeklyRepor
     areas = [*data.quiet_areas, *(a.area for a in data.assessments)]
     if any(area.municipality_id != access.municipality.pk for area in areas):
         errors["areas"] = [ValidationError(_("Choose areas of your own municipality."))]
+    assessed = [a.area.pk for a in data.assessments]
+    if len(assessed) != len(set(assessed)):
+        errors.setdefault("assessments", []).append(ValidationError(_("Assess each area once.")))
     for assessment in data.assessments:
         if assessment.level not in AssessmentLevel.values:
             errors.setdefault("assessments", []).append(
