@@ -89,7 +89,12 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAMTRYGG_", "PYTEST"))}
+    # A server of its own on SQLite in data_dir, also when the suite runs on PostgreSQL.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SAMTRYGG_", "PYTEST")) and k != "DATABASE_URL"
+    }
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "samtrygg.settings",
