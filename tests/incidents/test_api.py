@@ -272,3 +272,30 @@ def test_a_page_of_free_text_is_logged_like_an_export(seeded: World, client: Cli
     # Audit changes are stored as [old, new] (audit/services.py).
     assert event.changes["rows"][-1] == 2 and event.changes["format"][-1] == "api"
     assert "queue=all" in event.changes["filters"][-1]
+
+
+def test_a_filter_value_of_another_municipality_is_refused(seeded: World, client: Client) -> None:
+    from samtrygg.areas.services import import_areas
+
+    import_areas(
+        seeded.b,
+        factories.feature_collection(
+            factories.feature(
+                "Beta centrum",
+                factories.square(factories.HALMSTAD_LON, factories.HALMSTAD_LAT, 0.02),
+            )
+        ),
+        kind="district",
+    )
+    from samtrygg.areas.models import Area
+
+    foreign = Area.objects.get(municipality=seeded.b)
+    url = f"/api/v1/k/{seeded.a.slug}/incidents"
+    auth = bearer(seeded.dave)
+    refused = client.get(url, {"area": foreign.pk}, **auth)
+    assert refused.status_code == 422
+    assert refused.json()["errors"]["area"] == ["Välj områden i din egen kommun."]
+    assert client.get(url, {"category": "finns-inte"}, **auth).status_code == 422
+    assert (
+        client.get(url, {"area": seeded.area.pk, "category": "klotter"}, **auth).status_code == 200
+    )

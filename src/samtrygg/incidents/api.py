@@ -325,9 +325,15 @@ def list_incidents(request: HttpRequest, municipality: str, filters: Query[Incid
     rows = queries.queue(access, filters.queue)
     if filters.status:
         rows = rows.filter(status=filters.status)
+    # A filter value that is not the municipality's is an error, not an empty page (the same
+    # rule as the case list and the exports).
     if filters.category:
+        if not queries.categories(access, active_only=False).filter(code=filters.category):
+            raise ValidationError({"category": _("Choose a category from the list.")})
         rows = rows.filter(category__code=filters.category)
     if filters.area is not None:
+        if not access.scope(Area.objects.all()).filter(pk=filters.area).exists():
+            raise ValidationError({"area": _("Choose areas of your own municipality.")})
         rows = rows.filter(area_id=filters.area)
     if filters.occurred_since:
         rows = rows.filter(occurred_at__gte=_within_database(filters.occurred_since))
