@@ -146,19 +146,7 @@ def test_a_cell_beyond_the_csv_limit_is_a_message(seeded: World) -> None:
 
 
 def test_ids_beyond_64_bits_are_refused(seeded: World, client: Client) -> None:
-    from samtrygg.incidents.models import Category
-    from samtrygg.incidents.services import IncidentInput, create_incident
-
-    incident = create_incident(
-        seeded.access(seeded.dave),
-        IncidentInput(
-            category=Category.objects.get(municipality=seeded.a, code="klotter"),
-            reporting_organisation=seeded.a_org,
-            occurred_at=timezone.now() - timedelta(hours=1),
-            lat=factories.HALMSTAD_LAT,
-            lon=factories.HALMSTAD_LON,
-        ),
-    )
+    incident = seeded.incident()
     _token, secret = create_token(seeded.dave, name="t", days=30)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     base = f"/api/v1/k/{seeded.a.slug}/incidents"
