@@ -554,3 +554,23 @@ def test_static_files_are_collected_only_when_they_changed(
     (source / "app.css").write_text("body { color: black }")
     cli._collect_static()
     assert len(runs) == 2
+
+
+def test_healthz_answers_503_at_once_when_the_local_worker_process_is_gone(
+    client: Any, db: Any, database_tasks: None
+) -> None:
+    """kill -9 leaves a fresh heartbeat behind; a process of this host that no longer exists is
+    not counted, so /healthz says 503 until a new worker beats."""
+    import subprocess
+    import sys
+
+    from samtrygg.core.models import this_host
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # reaped: its pid names no process now
+    _beat("scheduler", 1)
+    _beat("worker", 1, process="killed", host=this_host(), pid=gone.pid)
+    answer = client.get("/healthz")
+    assert answer.status_code == 503 and answer.json()["failing"] == ["worker"]
+    _beat("worker", 2, process="restarted", host=this_host(), pid=os.getpid())
+    assert client.get("/healthz").status_code == 200

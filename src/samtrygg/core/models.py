@@ -87,11 +87,17 @@ class Heartbeat(models.Model):
 
     @classmethod
     def age(cls, kind: str, now: datetime | None = None) -> float | None:
-        """Seconds since the freshest heartbeat of that kind; None when there is none."""
-        last = cls.objects.filter(kind=kind).aggregate(last=models.Max("beat_at"))["last"]
-        if last is None:
-            return None
-        return max(0.0, ((now or timezone.now()) - last).total_seconds())
+        """Seconds since the freshest heartbeat of that kind from a process that may still live;
+        None when there is none. A process of this host whose pid is gone is dead whatever its
+        last beat says: a worker killed with -9 leaves no word, and /healthz should not wait for
+        its heartbeat to grow old to say so."""
+        here = this_host()
+        recent = cls.objects.filter(kind=kind).order_by("-beat_at")
+        for host, pid, beat_at in recent.values_list("host", "pid", "beat_at")[:20]:
+            if host == here and not process_alive(pid):
+                continue
+            return max(0.0, ((now or timezone.now()) - beat_at).total_seconds())
+        return None
 
 
 class SentMail(models.Model):
