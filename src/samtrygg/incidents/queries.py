@@ -1,22 +1,17 @@
-"""Reads of categories and incidents, scoped by the access policy (DOMAIN.md §4, Access).
-
-- Coordinators and administrators see every incident in their municipality.
-- Analysts see every incident except those in restricted categories (e.g. threats against
-  staff), which only the reporting organisation and the coordinators see.
-- Reporters and handlers see what their organisation reported and what is assigned to it.
-- Viewers (politicians, managers) see no single incidents: aggregates only.
-"""
+"""Reads of categories and incidents, scoped by the access policy (DOMAIN.md §4, Access). Who
+sees which incident is written once in incidents/visibility.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from samtrygg.tenancy.policy import Access, scope_for
 from samtrygg.tenancy.roles import Role
 
-from .models import Category, Incident, SavedFilter, Status, Visibility, WeeklyReport
+from .models import Category, Incident, SavedFilter, Status, WeeklyReport
+from .visibility import incident_visibility
 
 
 @scope_for(Category)
@@ -26,16 +21,10 @@ def scope_categories(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
 
 @scope_for(Incident)
 def scope_incidents(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    """The rule of incidents/visibility.py as a query (the map reads it as a mask)."""
     in_municipality = queryset.filter(municipality=access.municipality)
-    role = access.role
-    if role is None or role == Role.VIEWER:
-        return in_municipality.none()
-    if role >= Role.COORDINATOR:
-        return in_municipality
-    own = Q(reporting_organisation_id__in=access.organisation_ids)
-    if role == Role.ANALYST:
-        return in_municipality.filter(~Q(category__visibility=Visibility.RESTRICTED) | own)
-    return in_municipality.filter(own | Q(handling_organisation_id__in=access.organisation_ids))
+    condition = incident_visibility(access).q()
+    return in_municipality.none() if condition is None else in_municipality.filter(condition)
 
 
 def categories(access: Access, active_only: bool = True) -> QuerySet[Category]:

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from numpy.typing import NDArray
 
 from samtrygg.incidents.models import Source, Status
+from samtrygg.incidents.visibility import incident_visibility, statistics_visibility
 from samtrygg.tenancy.policy import Access
-from samtrygg.tenancy.roles import Role
 
 from .aggregates import restricted_ids
 from .snapshot import SOURCES, STATUSES, Snapshot
@@ -150,26 +150,19 @@ def statistics_mask(snap: Snapshot, access: Access) -> NDArray[np.bool_]:
     """Incidents that count in this user's aggregates: the whole municipality's counted
     incidents (the shared lägesbild), without restricted categories unless the user may see
     them (coordinators, or the reporting organisation)."""
-    mask = snap.counted
-    if access.role is not None and access.role >= Role.COORDINATOR:
-        return mask
-    restricted = np.isin(snap["category"], list(restricted_category_ids(access)))
-    own = np.isin(snap["organisation"], list(access.organisation_ids))
-    return mask & (~restricted | own)
+    rule = statistics_visibility(access)
+    if rule.everything:
+        return snap.counted
+    return snap.counted & rule.mask(snap, restricted_category_ids(access))
 
 
 def points_mask(snap: Snapshot, access: Access) -> NDArray[np.bool_]:
-    """Incidents this user may see one by one (the same rule as incidents/queries.py); viewers
-    none."""
-    role = access.role
-    if role is None or role == Role.VIEWER:
-        return np.zeros(snap.size, dtype=bool)
-    if role >= Role.COORDINATOR:
+    """Incidents this user may see one by one: the rule of incidents/visibility.py as a mask
+    (the case list reads it as a query); viewers none."""
+    rule = incident_visibility(access)
+    if rule.everything:
         return np.ones(snap.size, dtype=bool)
-    own = np.isin(snap["organisation"], list(access.organisation_ids))
-    if role == Role.ANALYST:
-        return ~np.isin(snap["category"], list(restricted_category_ids(access))) | own
-    return own | np.isin(snap["handler"], list(access.organisation_ids))
+    return rule.mask(snap, restricted_category_ids(access))
 
 
 def filter_mask(
