@@ -21,6 +21,7 @@ from django.utils import timezone
 from samtrygg.analysis.evaluation import Counts, evaluate, summarise
 from samtrygg.areas.models import Area
 from samtrygg.areas.services import import_areas
+from samtrygg.audit.models import AuditAction, AuditEvent
 from samtrygg.demo.incidents import generate
 from samtrygg.incidents.categories import seed_categories
 from samtrygg.incidents.models import Category
@@ -164,6 +165,9 @@ def test_evaluation_equals_the_library_and_is_a_snapshot(data: World) -> None:
         expected.wdq.success_measure
     )
     assert evaluation.conclusion == summarise(expected, "sv")
+    saved = AuditEvent.objects.get(action=AuditAction.EVALUATION_SAVED)
+    assert saved.object_id == str(evaluation.pk) and saved.actor == data.dave
+    assert saved.changes["treated"] == [None, data.area.name]
     series = evaluation.inputs["series"]
     assert sum(c for _m, c in series["treated"]) >= counts["treated"]["before"]
     if evaluation.results["did"] is not None:

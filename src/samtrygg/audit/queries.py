@@ -9,7 +9,7 @@ from django.db.models.functions import Cast
 
 from samtrygg.tenancy.models import Membership
 from samtrygg.tenancy.policy import Access, scope_for
-from samtrygg.tenancy.roles import Permission
+from samtrygg.tenancy.roles import Permission, Role
 
 from .models import AuditEvent
 
@@ -35,3 +35,27 @@ def events(access: Access) -> QuerySet[AuditEvent]:
     return access.scope(
         AuditEvent.objects.select_related("organisation", "municipality").order_by("-at", "-id")
     )
+
+
+def may_read_case_history(access: Access, incident: Any) -> bool:
+    """The audit policy for a case page's history: administrators and coordinators (who read the
+    whole log), and members of the organisation handling the case with the handler role or above,
+    for that case's events only. Reporters, viewers and regional users never see it."""
+    if access.municipality.pk != incident.municipality_id:
+        return False
+    if access.can(Permission.VIEW_AUDIT):
+        return True
+    return any(
+        m.organisation_id == incident.handling_organisation_id and m.role >= Role.HANDLER
+        for m in access.memberships
+    )
+
+
+def case_history(access: Access, incident: Any) -> QuerySet[AuditEvent]:
+    """The case's own events, oldest first, or none when the policy above says no."""
+    if not may_read_case_history(access, incident):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(
+        object_type="incidents.incident",
+        object_id=str(incident.pk),
+    ).order_by("at", "id")

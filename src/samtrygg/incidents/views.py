@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from samtrygg.areas.queries import areas as area_queries
+from samtrygg.audit import queries as audit_queries
 from samtrygg.audit.models import AuditEvent
 from samtrygg.exchange import exports
 from samtrygg.tenancy.models import Organisation
@@ -274,11 +275,10 @@ def _status_label(value: str | None) -> str:
     return str(Status(value).label) if value in Status.values else ""
 
 
-def _history(incident: Incident) -> list[tuple[AuditEvent, str, str]]:
-    """The case's events, with status changes as translated labels (old, new)."""
-    events = AuditEvent.objects.filter(
-        object_type="incidents.incident", object_id=str(incident.pk)
-    ).order_by("at", "id")
+def _history(access: Access, incident: Incident) -> list[tuple[AuditEvent, str, str]]:
+    """The case's events, with status changes as translated labels (old, new); empty for the
+    roles the audit policy keeps them from (audit/queries.may_read_case_history)."""
+    events = audit_queries.case_history(access, incident)
     out = []
     for event in events:
         old, new = (event.changes.get("status") or [None, None])[:2]
@@ -378,7 +378,8 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
             "photo_form": photo_form,
             "photos": list(incident.photos.all()),
             "comments": cases.visible_comments(access, incident),
-            "history": _history(incident),
+            "history": _history(access, incident),
+            "show_history": audit_queries.may_read_case_history(access, incident),
             "candidates": list(duplicates.candidates(access, incident))
             if COORDINATION in held
             else [],

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from samtrygg.audit.models import AuditAction
-from samtrygg.audit.services import record
+from samtrygg.audit.services import diff, record
 from samtrygg.incidents.services import check_free_text
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
@@ -36,14 +37,8 @@ def _organisation(access: Access, value: str | None) -> Organisation:
     return found
 
 
-def _log(access: Access, what: str, **changes: Any) -> None:
-    record(
-        AuditAction.PLAN_CHANGED,
-        actor=access.user,
-        municipality=access.municipality,
-        object_repr=what,
-        changes=changes,
-    )
+def _log(access: Access, action: AuditAction, obj: Model, **changes: Any) -> None:
+    record(action, actor=access.user, municipality=access.municipality, obj=obj, changes=changes)
 
 
 def save_council_post(access: Access, post: QueryDict) -> None:
@@ -52,26 +47,39 @@ def save_council_post(access: Access, post: QueryDict) -> None:
     meeting_date = _date(post.get("date"))
     with transaction.atomic():
         if post.get("action") == "member" and role:
-            CouncilMember.objects.create(
+            member = CouncilMember.objects.create(
                 municipality=access.municipality,
                 role=role[:200],
                 organisation=_organisation(access, post.get("organisation")),
                 leading_position=bool(post.get("leading_position")),
                 chair=bool(post.get("chair")),
             )
-            _log(access, "Strategiskt råd: ledamot", role=role)
+            _log(
+                access,
+                AuditAction.COUNCIL_MEMBER_ADDED,
+                member,
+                role=member.role,
+                organisation=member.organisation,
+                chair=member.chair,
+            )
         elif post.get("action") == "meeting" and meeting_date is not None:
             errors = check_free_text(
                 {"decisions": post.get("decisions", "")}, confirm_flagged=False
             )
             if errors:
                 raise ValidationError(errors)
-            CouncilMeeting.objects.create(
+            meeting = CouncilMeeting.objects.create(
                 municipality=access.municipality,
                 date=meeting_date,
                 decisions=post.get("decisions", "").strip(),
             )
-            _log(access, "Strategiskt råd: möte", date=post.get("date"))
+            _log(
+                access,
+                AuditAction.COUNCIL_MEETING_RECORDED,
+                meeting,
+                date=meeting_date.isoformat(),
+                decisions=meeting.decisions,
+            )
 
 
 def save_promise_post(access: Access, post: QueryDict) -> None:
@@ -83,10 +91,16 @@ def save_promise_post(access: Access, post: QueryDict) -> None:
         if promise is None or post.get("status") not in PromiseStatus.values:
             raise ValidationError(_("Choose a promise and a status."))
         with transaction.atomic():
+            before = {"status": promise.status, "follow_up": promise.follow_up}
             promise.status = str(post["status"])
             promise.follow_up = post.get("follow_up", promise.follow_up).strip()
             promise.save(update_fields=["status", "follow_up"])
-            _log(access, f"Medborgarlöfte: {promise.title}", status=promise.status)
+            _log(
+                access,
+                AuditAction.PROMISE_CHANGED,
+                promise,
+                **diff(before, {"status": promise.status, "follow_up": promise.follow_up}),
+            )
         return
     title, text = post.get("title", "").strip(), post.get("public_text", "").strip()
     start, end = _date(post.get("period_start")), _date(post.get("period_end"))
@@ -96,7 +110,7 @@ def save_promise_post(access: Access, post: QueryDict) -> None:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        CitizenPromise.objects.create(
+        promise = CitizenPromise.objects.create(
             municipality=access.municipality,
             title=title[:300],
             public_text=text,
@@ -104,15 +118,38 @@ def save_promise_post(access: Access, post: QueryDict) -> None:
             period_start=start,
             period_end=end,
         )
-        _log(access, f"Medborgarlöfte: {title}")
+        _log(
+            access,
+            AuditAction.PROMISE_CREATED,
+            promise,
+            title=promise.title,
+            owner=promise.owner,
+            period=f"{start.isoformat()} – {end.isoformat()}",
+        )
 
 
 def save_compliance_post(access: Access, post: QueryDict) -> None:
     access.require(Permission.DECIDE_PLANS)
     with transaction.atomic():
         row, _created = ComplianceSettings.objects.get_or_create(municipality=access.municipality)
+        before = _compliance_values(row)
         row.coordination_function = post.get("coordination_function", "").strip()[:300]
         row.public_page = bool(post.get("public_page"))
         row.last_council_report = _date(post.get("last_council_report")) or row.last_council_report
         row.save()
-        _log(access, "Efterlevnad: inställningar", public_page=row.public_page)
+        _log(
+            access,
+            AuditAction.COMPLIANCE_SETTINGS_CHANGED,
+            row,
+            **diff(before, _compliance_values(row)),
+        )
+
+
+def _compliance_values(row: ComplianceSettings) -> dict[str, Any]:
+    return {
+        "coordination_function": row.coordination_function,
+        "public_page": row.public_page,
+        "last_council_report": row.last_council_report.isoformat()
+        if row.last_council_report
+        else None,
+    }

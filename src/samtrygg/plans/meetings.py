@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from samtrygg.audit.models import AuditAction
-from samtrygg.audit.services import record
+from samtrygg.audit.services import diff, record
 from samtrygg.incidents.models import AreaAssessment, Incident, Status, Visibility
 from samtrygg.incidents.services import check_free_text
 from samtrygg.tenancy.models import User
@@ -89,11 +89,15 @@ def create_meeting(access: Access, *, kind: str, date: date, participants: Any) 
         )
         meeting.participants.set(participants)
         record(
-            AuditAction.PLAN_CHANGED,
+            AuditAction.MEETING_CREATED,
             actor=access.user,
             municipality=access.municipality,
             obj=meeting,
-            changes={"what": "meeting"},
+            changes={
+                "kind": kind,
+                "date": date.isoformat(),
+                "participants": sorted(o.name for o in meeting.participants.all()),
+            },
         )
     return meeting
 
@@ -104,14 +108,15 @@ def save_decisions(access: Access, meeting: Meeting, text: str) -> None:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        before = {"decisions": meeting.decisions}
         meeting.decisions = text.strip()
         meeting.save(update_fields=["decisions"])
         record(
-            AuditAction.PLAN_CHANGED,
+            AuditAction.MEETING_DECISIONS_RECORDED,
             actor=access.user,
             municipality=access.municipality,
             obj=meeting,
-            changes={"what": "meeting decisions"},
+            changes=diff(before, {"decisions": meeting.decisions}),
         )
 
 
@@ -122,11 +127,16 @@ def add_task(access: Access, meeting: Meeting, **data: Any) -> MeetingTask:
     with transaction.atomic():
         task = MeetingTask.objects.create(meeting=meeting, **data)
         record(
-            AuditAction.PLAN_CHANGED,
+            AuditAction.MEETING_TASK_ADDED,
             actor=access.user,
             municipality=access.municipality,
-            obj=meeting,
-            changes={"what": "task", "task": task.text},
+            obj=task,
+            changes={
+                "meeting": str(meeting),
+                "text": task.text,
+                "organisation": task.organisation,
+                "due": task.due.isoformat(),
+            },
         )
     return task
 

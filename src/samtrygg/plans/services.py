@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from samtrygg.analysis.evaluation import Counts, evaluate, summarise
 from samtrygg.areas.models import Area
 from samtrygg.audit.models import AuditAction
-from samtrygg.audit.services import record
+from samtrygg.audit.services import diff, record
 from samtrygg.incidents.services import check_free_text
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
@@ -36,13 +36,15 @@ from .models import (
 )
 
 
-def _log(access: Access, obj: Model, what: str, **changes: Any) -> None:
+def _log(access: Access, action: AuditAction, obj: Model, **changes: Any) -> None:
+    """One typed event per service action; ``changes`` as ``{"field": [old, new]}`` (a bare
+    value is something set where nothing was)."""
     record(
-        AuditAction.PLAN_CHANGED,
+        action,
         actor=access.user,
         municipality=access.municipality,
         obj=obj,
-        changes={"what": what, **changes},
+        changes=changes,
     )
 
 
@@ -90,7 +92,14 @@ def create_problem(
         )
         problem.areas.set(areas or [])
         problem.categories.set(categories or [])
-        _log(access, problem, "problem created")
+        _log(
+            access,
+            AuditAction.PROBLEM_CREATED,
+            problem,
+            title=problem.title,
+            priority=problem.priority,
+            areas=[a.name for a in areas or []],
+        )
     return problem
 
 
@@ -103,7 +112,14 @@ def add_cause(access: Access, problem: Problem, *, group: str, text: str, chain:
         cause = Cause.objects.create(
             problem=problem, group=group, text=text.strip(), chain=chain.strip()
         )
-        _log(access, problem, "cause added", cause=cause.text)
+        _log(
+            access,
+            AuditAction.CAUSE_ADDED,
+            cause,
+            problem=problem.title,
+            group=cause.group,
+            text=cause.text,
+        )
     return cause
 
 
@@ -129,7 +145,13 @@ def create_plan(
             situation_report=situation_report,
             created_by=access.user,
         )
-        _log(access, plan, "plan created")
+        _log(
+            access,
+            AuditAction.PLAN_CREATED,
+            plan,
+            title=plan.title,
+            period=f"{plan.period_start.isoformat()} – {plan.period_end.isoformat()}",
+        )
     return plan
 
 
@@ -165,7 +187,15 @@ def add_measure(access: Access, plan: ActionPlan, **data: Any) -> Measure:
                 access.municipality, [c.pk for c in categories], [a.pk for a in areas], start, end
             )
             measure.save(update_fields=["baseline_value"])
-        _log(access, plan, "measure added", measure=measure.title)
+        _log(
+            access,
+            AuditAction.MEASURE_ADDED,
+            measure,
+            plan=plan.title,
+            title=measure.title,
+            responsible=measure.responsible,
+            deadline=measure.deadline.isoformat() if measure.deadline else None,
+        )
     return measure
 
 
@@ -214,7 +244,7 @@ def new_plan_version(access: Access, plan: ActionPlan) -> ActionPlan:
             measure.save()
             measure.indicator_categories.set(categories)
             measure.indicator_areas.set(areas)
-        _log(access, draft, "new plan version", version=draft.version, previous=plan.pk)
+        _log(access, AuditAction.PLAN_VERSION_CREATED, draft, version=[plan.version, draft.version])
     return draft
 
 
@@ -233,6 +263,12 @@ def decide_plan(
     if not plan.measures.exists():
         raise ValidationError(_("A plan without measures cannot be decided."))
     with transaction.atomic():
+        before = {
+            "status": plan.status,
+            "decision_body": plan.decision_body,
+            "decision_date": plan.decision_date.isoformat() if plan.decision_date else None,
+            "diarienummer": plan.diarienummer,
+        }
         plan.status = PlanStatus.DECIDED
         plan.decision_body, plan.decision_date, plan.diarienummer = (
             body.strip(),
@@ -247,7 +283,15 @@ def decide_plan(
             actor=access.user,
             municipality=access.municipality,
             obj=plan,
-            changes={"body": body, "on": on.isoformat()},
+            changes=diff(
+                before,
+                {
+                    "status": plan.status,
+                    "decision_body": plan.decision_body,
+                    "decision_date": on.isoformat(),
+                    "diarienummer": plan.diarienummer,
+                },
+            ),
         )
     return plan
 
@@ -273,9 +317,17 @@ def add_follow_up(
             indicator_value=value,
             created_by=access.user,
         )
+        old_colour = measure.colour
         measure.colour = colour
         measure.save(update_fields=["colour"])
-        _log(access, measure.plan, "follow-up", measure=measure.title, colour=colour)
+        _log(
+            access,
+            AuditAction.FOLLOW_UP_RECORDED,
+            measure,
+            date=on.isoformat(),
+            colour=[old_colour or None, colour],
+            indicator_value=value,
+        )
     return entry
 
 
@@ -300,10 +352,17 @@ def follow_up_plan(
             approved_body=body.strip(),
             approved_on=approved_on,
         )
+        old_status = plan.status
         if approved_on:
             plan.status = PlanStatus.FOLLOWED_UP
             plan.save(update_fields=["status"])
-        _log(access, plan, "plan followed up", on=on.isoformat())
+        _log(
+            access,
+            AuditAction.PLAN_FOLLOWED_UP,
+            plan,
+            date=on.isoformat(),
+            **({"status": [old_status, plan.status]} if plan.status != old_status else {}),
+        )
     return entry
 
 
@@ -380,7 +439,14 @@ def run_evaluation(
             conclusion=summarise(result, "sv"),
             created_by=access.user,
         )
-        _log(access, evaluation, "evaluation")
+        _log(
+            access,
+            AuditAction.EVALUATION_SAVED,
+            evaluation,
+            title=evaluation.title,
+            treated=treated.name,
+            control=control.name,
+        )
     return evaluation
 
 
@@ -461,5 +527,12 @@ def create_agreement(
         agreement.parties.set(parties)
         agreement.areas.set(areas)
         agreement.problems.set(problems or [])
-        _log(access, agreement, "agreement")
+        _log(
+            access,
+            AuditAction.AGREEMENT_CREATED,
+            agreement,
+            title=agreement.title,
+            parties=sorted(p.name for p in parties),
+            areas=sorted(a.name for a in areas),
+        )
     return agreement
