@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -43,9 +43,22 @@ def viewer(seeded: World) -> Any:
 
 
 def cluster(
-    world: World, n: int, lat: float = LAT, lon: float = LON, code: str = "klotter"
+    world: World,
+    n: int,
+    lat: float = LAT,
+    lon: float = LON,
+    code: str = "klotter",
+    last_month: bool = False,
 ) -> list[Any]:
+    """n reports near a place, 1–20 days ago; with ``last_month`` in the last completed
+    calendar month instead (the period a viewer sees by default: situation/disclosure.py)."""
     rng = np.random.default_rng(n)
+    end = timezone.now()
+    if last_month:
+        from samtrygg.situation.disclosure import calendar_dates
+
+        first, _last = calendar_dates("4weeks", timezone.localdate())
+        end = timezone.make_aware(datetime.combine(first, time(12))) + timedelta(days=21)
     return [
         report(
             world,
@@ -54,7 +67,7 @@ def cluster(
             code=code,
             lat=lat + rng.normal(0, 0.0004),
             lon=lon + rng.normal(0, 0.0007),
-            occurred_at=timezone.now() - timedelta(days=int(rng.integers(1, 20))),
+            occurred_at=end - timedelta(days=int(rng.integers(1, 20))),
         )
         for _ in range(n)
     ]
@@ -159,8 +172,8 @@ def test_restricted_categories_stay_out_of_other_actors_aggregates(
 def test_viewer_gets_no_single_incidents_and_no_small_counts(
     seeded: World, client: Client, viewer: Any
 ) -> None:
-    lonely = cluster(seeded, 2, lat=LAT + 0.03, lon=LON + 0.03)  # two: under the threshold
-    cluster(seeded, 6)
+    lonely = cluster(seeded, 2, lat=LAT + 0.03, lon=LON + 0.03, last_month=True)  # under 3
+    cluster(seeded, 6, last_month=True)
     client.force_login(viewer)
     slug = seeded.a.slug
     points = get_json(client, seeded, "points")
@@ -191,7 +204,7 @@ def test_viewer_gets_no_single_incidents_and_no_small_counts(
 
 
 def test_small_total_is_suppressed_for_viewers(seeded: World, client: Client, viewer: Any) -> None:
-    cluster(seeded, 2)
+    cluster(seeded, 2, last_month=True)
     client.force_login(viewer)
     page = client.get(f"/k/{seeded.a.slug}/situation/").content.decode()
     assert "färre än 3 händelser" in page

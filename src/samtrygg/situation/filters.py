@@ -51,6 +51,8 @@ class SituationFilters:
     sources: tuple[str, ...] = ()
     layers: tuple[str, ...] = DEFAULT_LAYERS
     extra: dict[str, str] = field(default_factory=dict)  # map view: zoom and centre
+    # Completed calendar periods only (aggregates-only users: situation/disclosure.py).
+    calendar: bool = False
 
     @classmethod
     def from_query(cls, query: QueryDict) -> SituationFilters:
@@ -85,6 +87,10 @@ class SituationFilters:
     def dates(self, today: date | None = None) -> tuple[date, date]:
         """The period's first and last day (inclusive, Europe/Stockholm)."""
         today = today or timezone.localdate()
+        if self.calendar:
+            from .disclosure import calendar_dates
+
+            return calendar_dates(self.period, today)
         if self.period == "custom" and self.first and self.last:
             return self.first, self.last
         if self.period == "week":
@@ -93,8 +99,11 @@ class SituationFilters:
         return today - timedelta(days=days - 1), today
 
     def previous_dates(self, today: date | None = None) -> tuple[date, date]:
-        """The period of the same length just before (for change)."""
+        """The period of the same length just before (for change); for calendar periods the
+        calendar period before."""
         first, last = self.dates(today)
+        if self.calendar:
+            return self.dates(first)
         length = (last - first).days + 1
         return first - timedelta(days=length), first - timedelta(days=1)
 

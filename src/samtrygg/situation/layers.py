@@ -27,6 +27,7 @@ from samtrygg.incidents.models import AreaAssessment, Category
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Role
 
+from . import disclosure
 from .aggregates import per_area
 from .filters import SituationFilters, filter_mask, points_mask, statistics_mask
 from .geometry import HEAT_BANDWIDTH_M, MunicipalityGeometry, geometry_for
@@ -44,6 +45,11 @@ class View:
 
     access: Access
     filters: SituationFilters
+
+    def __post_init__(self) -> None:
+        if self.aggregates_only:
+            # Fixed calendar periods and units, so that two questions cannot be subtracted.
+            self.filters = disclosure.fixed_for_aggregates(self.filters)
 
     @cached_property
     def snap(self) -> Snapshot:

@@ -21,9 +21,15 @@ from samtrygg.tenancy.roles import Permission
 
 from . import layers
 from .dashboard import Dashboard
+from .disclosure import CALENDAR_PERIODS
 from .filters import LAYERS, PERIODS, SituationFilters
 
 TABLE_ROWS = 200
+
+
+def _periods(view: layers.View) -> list[tuple[str, Any]]:
+    """The periods this user may choose: completed calendar periods for aggregates only."""
+    return list((CALENDAR_PERIODS if view.aggregates_only else PERIODS).items())
 
 
 def _view(request: HttpRequest, access: Access) -> layers.View:
@@ -53,7 +59,7 @@ def situation_map(request: HttpRequest, access: Access) -> HttpResponse:
     }
     context = {
         "filters": view.filters,
-        "periods": list(PERIODS.items()),
+        "periods": _periods(view),
         "layer_names": LAYERS,
         "first": first,
         "last": last,
@@ -135,7 +141,7 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
     weekday_hour = board.weekday_hour()
     context = {
         "filters": board.view.filters,
-        "periods": list(PERIODS.items()),
+        "periods": _periods(board.view),
         "first": first,
         "last": last,
         "query": board.view.filters.query(),

@@ -152,20 +152,43 @@ def _cases(municipality: Municipality, restricted: list[int]) -> list[dict[str, 
 
 
 def suppressed(content: dict[str, Any], threshold: int) -> dict[str, Any]:
-    """The picture as a viewer may see it: counts under the threshold hidden ("<3")."""
+    """The picture as a viewer may see it (situation/disclosure.py): small counts hidden, and
+    where the areas are shown with the week's total, enough more hidden that no hidden area can
+    be computed from the total ("5 in all, 3 in one area, the other hidden" no longer tells 2).
+    """
+    from .disclosure import protect_breakdown
 
-    def hide(value: int) -> int | str:
-        return f"<{threshold}" if 0 < value < threshold else value
+    shown = f"<{threshold}"
+
+    def text(value: int | None) -> int | str:
+        return shown if value is None else value
 
     out = dict(content)
-    out["total"], out["previous_total"] = hide(content["total"]), hide(content["previous_total"])
+    rows = content["per_area"]
+    counts, total = protect_breakdown([r["count"] for r in rows], content["total"])
+    before, previous_total = protect_breakdown(
+        [r["previous"] for r in rows], content["previous_total"]
+    )
+    # A total is hidden only when it is small, or when nothing else could protect a cell.
+    out["total"] = text(total) if total is not None or not content["total"] else "–"
+    if total is None and 0 < content["total"] < threshold:
+        out["total"] = shown
+    out["previous_total"] = (
+        text(previous_total) if previous_total is not None or not content["previous_total"] else "–"
+    )
+    if previous_total is None and 0 < content["previous_total"] < threshold:
+        out["previous_total"] = shown
     out["per_area"] = [
-        {**row, "count": hide(row["count"]), "previous": hide(row["previous"])}
-        for row in content["per_area"]
+        # A hidden area's most common categories would tell what its few incidents were.
+        {**row, "count": text(c), "previous": text(p), "main": row["main"] if c else []}
+        for row, c, p in zip(rows, counts, before, strict=True)
     ]
+    cases = content["cases"]
+    open_counts, _ = protect_breakdown([r["open"] for r in cases])
+    overdue_counts, _ = protect_breakdown([r["overdue"] for r in cases])
     out["cases"] = [
-        {**row, "open": hide(row["open"]), "overdue": hide(row["overdue"])}
-        for row in content["cases"]
+        {**row, "open": text(o), "overdue": text(d)}
+        for row, o, d in zip(cases, open_counts, overdue_counts, strict=True)
     ]
     return out
 
