@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from samtrygg.audit.models import AuditAction, AuditEvent
-from samtrygg.audit.services import record
+from samtrygg.audit.services import diff, record
 from samtrygg.core.models import SentMail
 from samtrygg.tenancy.models import Municipality, User
 from samtrygg.tenancy.roles import Role
@@ -184,8 +184,12 @@ def remind_now(access: Any, iso_year: int, iso_week: int) -> int:
 
 def save_preference(user: User, **values: bool) -> NotificationPreference:
     with transaction.atomic():
+        existing = NotificationPreference.objects.filter(user=user).first()
+        before = {name: getattr(existing, name) for name in values} if existing else {}
         chosen, _created = NotificationPreference.objects.update_or_create(
             user=user, defaults=values
         )
-        record(AuditAction.PREFERENCES_CHANGED, actor=user, obj=chosen, changes=values)
+        record(
+            AuditAction.PREFERENCES_CHANGED, actor=user, obj=chosen, changes=diff(before, values)
+        )
     return chosen
