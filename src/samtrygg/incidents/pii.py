@@ -5,11 +5,30 @@ co-ordination numbers (samordningsnummer, day + 60) with a valid date and check 
 **refused**; phone numbers, e-mail addresses, car registration numbers and name patterns
 ("heter Anna", "killen som heter …") are **flagged**: the writer must edit or confirm.
 
-Forms of identity numbers recognised: 10 or 12 digits, with or without "-" or "+" (or a space)
-before the last four: ``YYMMDD-NNNC``, ``YYMMDD+NNNC``, ``YYMMDDNNNC``, ``YYYYMMDD-NNNC``,
-``YYYYMMDDNNNC``. The check digit C is the Luhn digit of the 10-digit form. Digits that are
-part of a longer run of digits are not matched, so amounts, dates (2026-11-23), times and
-police case numbers (K-numbers) pass.
+Identity numbers are looked for in a *normalised* copy of the text, so that the way a number
+was typed or pasted cannot hide it:
+
+- every Unicode dash, hyphen and minus (U+2010–U+2015, U+2212, U+FE58, U+FE63, U+FF0D) is read
+  as "-"; no-break and other Unicode spaces (U+00A0, U+2000–U+200A, U+202F, U+205F, U+3000)
+  as " "; full-width digits as digits;
+- invisible characters (zero-width spaces and joiners U+200B–U+200D, word joiner and invisible
+  operators U+2060–U+2064, U+FEFF, soft hyphen U+00AD) are dropped.
+
+Forms recognised in the normalised text: 10 or 12 digits, the last four after an optional
+separator "-", "+" or "." (spaces around it allowed) or after spaces alone: ``YYMMDD-NNNC``,
+``YYMMDD+NNNC``, ``YYMMDD - NNNC``, ``YYMMDD.NNNC``, ``YYMMDDNNNC``, ``YYYYMMDD-NNNC``,
+``YYYYMMDDNNNC``; and the date part written in groups with "-" or "." (the same separator
+twice), then a separator before the last four, all without spaces: ``YY-MM-DD-NNNC``,
+``YY.MM.DD-NNNC``, ``YYYY-MM-DD-NNNC``. (With spaces, a date followed by a time or an amount,
+"2026-11-25 - 1931", would be read as a number about one time in ten.) The check digit C is
+the Luhn digit of the 10-digit form. A number that continues a longer run of digits (directly,
+or after "-", ".", ",", ":", "/" or "+") is not matched, so amounts, dates (2026-11-23), date
+ranges, times, coordinates and police case numbers (K-numbers) pass. A finding's span and text
+are those of the text as written, invisible characters included, so messages quote what the
+writer typed.
+
+Only identity numbers are looked for in the normalised copy; the flagged kinds read the text
+as written.
 """
 
 from __future__ import annotations
@@ -44,10 +63,33 @@ class Finding:
         return self.kind in REFUSED
 
 
+# Read in the normalised text (see the module's docstring and _normalise).
 _IDENTITY = re.compile(
-    r"(?<![\d-])(?P<century>19|20)?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})"
-    r"(?P<sep>[-+ ]?)(?P<serial>\d{3})(?P<check>\d)(?![\d])"
+    r"(?<!\d)(?<!\d[-.,:/+])"  # not the continuation of a longer number, date or amount
+    r"(?P<century>19|20)?(?P<yy>\d\d)"
+    r"(?:"
+    r"(?P<mm>\d\d)(?P<dd>\d\d)(?: *[-+.] *| *)"  # YYMMDD, then a separator, spaces or nothing
+    r"|"
+    r"(?P<ds>[-.])(?P<gmm>\d\d)(?P=ds)(?P<gdd>\d\d)[-+.]"  # YY-MM-DD-, YY.MM.DD-: no spaces
+    r")"
+    r"(?P<serial>\d{3})(?P<check>\d)"
+    r"(?!\d)(?![-.,:/+]\d)"
 )
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_SPACES = "\u00a0" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"
+_FULLWIDTH_DIGITS = "".join(chr(0xFF10 + d) for d in range(10))
+_NORMALISE = str.maketrans(
+    {
+        **dict.fromkeys(_DASHES, "-"),
+        **dict.fromkeys(_SPACES, " "),
+        **dict.fromkeys(_INVISIBLE),
+        **{c: str(d) for d, c in enumerate(_FULLWIDTH_DIGITS)},
+    }
+)
+_UNUSUAL = re.compile(f"[{_DASHES}{_SPACES}{_INVISIBLE}{_FULLWIDTH_DIGITS}]")
+
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+46[\s-]?|0046[\s-]?|0)(?:7[02369]|[1-9]\d{0,2})"
     r"(?:[\s-]?\d){5,8}(?!\d)"
@@ -75,10 +117,11 @@ def _valid_date(year: int, month: int, day: int) -> bool:
 
 
 def _identity_kind(match: re.Match[str]) -> Kind | None:
-    yy, mm, dd = int(match["yy"]), int(match["mm"]), int(match["dd"])
-    ten = match["yy"] + match["mm"] + match["dd"] + match["serial"] + match["check"]
+    mm_digits, dd_digits = match["mm"] or match["gmm"], match["dd"] or match["gdd"]
+    ten = match["yy"] + mm_digits + dd_digits + match["serial"] + match["check"]
     if not luhn_ok(ten):
         return None
+    yy, mm, dd = int(match["yy"]), int(mm_digits), int(dd_digits)
     kind = Kind.PERSONAL_IDENTITY_NUMBER
     if dd > 60:
         kind, dd = Kind.COORDINATION_NUMBER, dd - 60
@@ -87,22 +130,48 @@ def _identity_kind(match: re.Match[str]) -> Kind | None:
     return kind if _valid_date(year, mm, dd) else None
 
 
+def _normalise(text: str) -> tuple[str, list[int] | None]:
+    """The text as the identity pattern reads it, and where each of its characters came from
+    (None when nothing was dropped: the positions are the same)."""
+    if text.isascii() or not _UNUSUAL.search(text):
+        return text, None  # the common case: nothing to do
+    normal = text.translate(_NORMALISE)
+    if len(normal) == len(text):
+        return normal, None
+    return normal, [i for i, char in enumerate(text) if char not in _INVISIBLE]
+
+
+def _identity_findings(text: str) -> list[Finding]:
+    normal, origin = _normalise(text)
+    findings = []
+    for match in _IDENTITY.finditer(normal):
+        kind = _identity_kind(match)
+        if kind is None:
+            continue
+        start, end = match.span()
+        if origin is not None:
+            start, end = origin[start], origin[end - 1] + 1
+        findings.append(Finding(kind, start, end, text[start:end]))
+    return findings
+
+
 _MIGHT = re.compile(r"[\d@]|heter|hette|kalla|namn", re.IGNORECASE)
 
 
 def might_contain(text: str) -> bool:
-    """A cheap first test: text without digits, "@" or the name words cannot hold a finding."""
+    """A cheap first test: text without digits, "@" or the name words cannot hold a finding.
+
+    Normalisation changes nothing here: every written form of an identity number still holds
+    digits (``\\d`` matches full-width digits too)."""
     return bool(_MIGHT.search(text))
 
 
 def scan(text: str) -> list[Finding]:
     findings: list[Finding] = []
     taken: list[tuple[int, int]] = []
-    for match in _IDENTITY.finditer(text):
-        kind = _identity_kind(match)
-        if kind is not None:
-            findings.append(Finding(kind, match.start(), match.end(), match.group()))
-            taken.append(match.span())
+    for finding in _identity_findings(text):
+        findings.append(finding)
+        taken.append((finding.start, finding.end))
 
     def free(span: tuple[int, int]) -> bool:
         return all(span[1] <= a or span[0] >= b for a, b in taken)
