@@ -473,9 +473,11 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         lambda w: _two(
             w,
             _report,
-            lambda w, report: _situation().update_texts(w.access(w.dave), report, summary="Lugnt"),
+            lambda w, report: _situation().update_texts(
+                w.access(w.dave), report, analysis_text="Lugnt"
+            ),
         ),
-        (),
+        ("analysis_text",),
     ),
     "samtrygg.situation.services.decide_finding": (
         AuditAction.SITUATION_REPORT_CHANGED,
@@ -484,7 +486,7 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
             _finding,
             lambda w, finding: _situation().decide_finding(w.access(w.dave), finding, "accepted"),
         ),
-        (),
+        ("decision",),
     ),
     "samtrygg.situation.services.approve": (
         AuditAction.SITUATION_REPORT_APPROVED,
@@ -495,7 +497,7 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
                 w.access(w.dave), report, body="Kommunfullmäktige", on=date(2026, 11, 20)
             ),
         ),
-        (),
+        ("status", "approved_on"),
     ),
     "samtrygg.situation.services.new_version": (
         AuditAction.SITUATION_REPORT_CREATED,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from samtrygg.audit.models import AuditAction
-from samtrygg.audit.services import record
+from samtrygg.audit.services import diff, record
 from samtrygg.core import bounds
 from samtrygg.incidents.services import check_free_text
 from samtrygg.tenancy.policy import Access
@@ -82,6 +82,7 @@ def update_texts(access: Access, report: SituationReport, **texts: str) -> Situa
     _editable(report)
     _guard(texts)
     with transaction.atomic():
+        before = {name: getattr(report, name, None) for name in texts}
         for name, value in texts.items():
             setattr(report, name, value.strip())
         report.save()
@@ -90,7 +91,7 @@ def update_texts(access: Access, report: SituationReport, **texts: str) -> Situa
             actor=access.user,
             municipality=access.municipality,
             obj=report,
-            changes={"fields": sorted(texts)},
+            changes=diff(before, {name: getattr(report, name) for name in texts}),
         )
     return report
 
@@ -107,6 +108,7 @@ def decide_finding(
             raise ValidationError({"text": _("Write the edited text.")})
         _guard({"text": text})
     with transaction.atomic():
+        before = {"decision": finding.decision, "text": finding.text}
         finding.decision = decision
         finding.text = text.strip() if decision == FindingDecision.EDITED else ""
         finding.save(update_fields=["decision", "text"])
@@ -115,7 +117,10 @@ def decide_finding(
             actor=access.user,
             municipality=access.municipality,
             obj=finding.report,
-            changes={"finding": finding.pk, "decision": decision},
+            changes={
+                "finding": [None, finding.pk],
+                **diff(before, {"decision": finding.decision, "text": finding.text}),
+            },
         )
     return finding
 
@@ -160,7 +165,12 @@ def approve(
             actor=access.user,
             municipality=access.municipality,
             obj=report,
-            changes={"body": body, "on": on.isoformat(), "next_update_due": report.next_update_due},
+            changes={
+                "status": [ReportStatus.DRAFT, report.status],
+                "approved_body": [None, report.approved_body],
+                "approved_on": [None, on.isoformat()],
+                "next_update_due": [None, report.next_update_due.isoformat()],
+            },
         )
     return report
 
