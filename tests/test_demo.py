@@ -9,6 +9,7 @@ from shapely.geometry import shape
 
 from samtrygg.analysis.geo import geometry_to_sweref
 from samtrygg.areas.models import Area
+from samtrygg.audit.models import AuditAction, AuditEvent
 from samtrygg.tenancy.models import Membership, Municipality, Organisation, User
 from samtrygg.tenancy.roles import Role
 
@@ -27,6 +28,7 @@ def test_demo_builds_and_rebuilds_without_duplicates(db: Any) -> None:
     out = StringIO()
     call_command("build_demo", stdout=out)
     first = counts()
+    assert AuditEvent.objects.filter(action=AuditAction.DEMO_BUILT).exists()
     call_command("build_demo", stdout=StringIO())
     assert counts() == first
     assert {m.slug for m in Municipality.objects.all()} == {"halmstad", "kalmar"}

@@ -567,6 +567,15 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         ),
         (),
     ),
+    "samtrygg.tenancy.services.invite#existing_user": (
+        AuditAction.MEMBERSHIP_CREATED,
+        lambda w: (
+            lambda: _tenancy().invite(
+                w.access(w.alice), email=w.carol.email, organisation=w.a_org, role=Role.REPORTER
+            )
+        ),
+        (),
+    ),
     "samtrygg.tenancy.services.revoke_invitation": (
         AuditAction.INVITATION_REVOKED,
         lambda w: lambda: _tenancy().revoke_invitation(w.access(w.alice), w.invitation),
@@ -903,3 +912,120 @@ def test_every_action_is_written_somewhere() -> None:
         written |= _action_names_in(path)
     unwritten = sorted(a.name for a in AuditAction if a.name not in written)
     assert not unwritten, f"audit actions no code writes: {unwritten}"
+
+
+# ---- the other doors: signals, notifications, imports, exports ----------------------------
+
+
+def _police_line() -> str:
+    import json
+
+    return json.dumps(
+        {
+            "id": 4242,
+            "datetime": "2026-11-20 21:10:00 +01:00",
+            "name": "20 november 21.10, Skadegörelse, Halmstad",
+            "summary": "Fönster krossat.",
+            "type": "Skadegörelse",
+            "location": {"name": "Halmstad", "gps": "56.6745,12.8578"},
+        }
+    )
+
+
+def _mfa(signal_name: str) -> Callable[[World, Any], Any]:
+    def run(w: World, client: Any) -> Any:
+        from types import SimpleNamespace
+
+        from allauth.mfa import signals
+
+        getattr(signals, signal_name).send(
+            sender=None, request=None, user=w.bob, authenticator=SimpleNamespace(type="totp")
+        )
+
+    return run
+
+
+def _login(w: World, client: Any) -> Any:
+    return client.post("/accounts/login/", {"login": w.bob.email, "password": factories.PASSWORD})
+
+
+def _logout(w: World, client: Any) -> Any:
+    client.force_login(w.bob)
+    return client.post("/accounts/logout/")
+
+
+def _locked_out(w: World, client: Any) -> Any:
+    from axes.signals import user_locked_out
+
+    user_locked_out.send(sender="axes", request=None, username=w.bob.email)
+
+
+def _export(w: World, client: Any) -> Any:
+    from samtrygg.exchange.exports import log_export
+
+    log_export(w.access(w.dave), "csv", 3, "status=new")
+
+
+def _police(w: World, client: Any) -> Any:
+    from samtrygg.exchange.polisen import import_police_events
+
+    w.a.scb_code = "1380"
+    w.a.save()
+    import_police_events(_police_line(), w.a, actor=w.alice)
+
+
+def _remind(w: World, client: Any) -> Any:
+    from samtrygg.incidents.notifications import remind_now
+
+    year, week, _day = (timezone.localdate() - timedelta(days=7)).isocalendar()
+    remind_now(w.access(w.dave), year, week)
+
+
+OTHER_DOORS: dict[AuditAction, Callable[[World, Any], Any]] = {
+    AuditAction.LOGIN: _login,
+    AuditAction.LOGIN_FAILED: lambda w, client: client.post(
+        "/accounts/login/", {"login": w.bob.email, "password": "fel"}
+    ),
+    AuditAction.LOGOUT: _logout,
+    AuditAction.LOCKED_OUT: _locked_out,
+    AuditAction.MFA_ACTIVATED: _mfa("authenticator_added"),
+    AuditAction.MFA_DEACTIVATED: _mfa("authenticator_removed"),
+    AuditAction.EXPORT: _export,
+    AuditAction.POLICE_EVENTS_IMPORTED: _police,
+    AuditAction.NOTIFICATION_SENT: _remind,
+}
+
+# Written by heavy runs that have their own tests, which check the event.
+CHECKED_ELSEWHERE = {
+    AuditAction.EVALUATION_SAVED: "tests/plans/test_plans.py",
+    AuditAction.RETENTION_APPLIED: "tests/incidents/test_retention.py",
+    AuditAction.BACKUP_CREATED: "tests/core/test_backup.py",
+    AuditAction.BACKUP_RESTORED: "tests/core/test_backup.py",
+    AuditAction.DEMO_BUILT: "tests/test_demo.py",
+    AuditAction.ADMIN_CREATED: "tests/audit/test_admin_and_case_history.py",
+    AuditAction.ADMIN_CHANGED: "tests/audit/test_admin_and_case_history.py",
+    AuditAction.ADMIN_DELETED: "tests/audit/test_admin_and_case_history.py",
+}
+
+
+@pytest.mark.parametrize("action", sorted(OTHER_DOORS, key=str))
+def test_other_doors_write_their_event(world: World, client: Any, action: AuditAction) -> None:
+    before = AuditEvent.objects.filter(action=action).count()
+    OTHER_DOORS[action](world, client)
+    assert AuditEvent.objects.filter(action=action).count() > before
+
+
+def test_every_action_is_checked_by_a_test() -> None:
+    """Run above (service walk or other doors), or checked by the named test file (which must
+    name the action)."""
+    tests = Path(__file__).resolve().parents[1]
+    run = {action for action, _p, _c in CALLS.values()} | set(OTHER_DOORS)
+    unchecked = []
+    for action in AuditAction:
+        if action in run:
+            continue
+        where = CHECKED_ELSEWHERE.get(action)
+        text = (tests.parent / where).read_text(encoding="utf-8") if where else ""
+        if action.name not in text and action.value not in text:
+            unchecked.append(action.name)
+    assert not unchecked, f"audit actions no test checks: {unchecked}"
