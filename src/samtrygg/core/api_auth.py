@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
 from samtrygg.tenancy.policy import Access, access_for
+from samtrygg.tenancy.roles import Permission, refused_as_not_found
 from samtrygg.tenancy.tokens import user_for_token
 
 
@@ -21,7 +22,17 @@ def _gate(request: HttpRequest, user: Any) -> Any:
     match = request.resolver_match
     slug = match.kwargs.get("municipality") if match is not None else None
     if slug is not None:
-        request.access = access_for(user, slug)  # type: ignore[attr-defined]  # 404 for outsiders
+        access = access_for(user, slug)  # 404 for outsiders
+        request.access = access  # type: ignore[attr-defined]
+        # Every incident route needs REPORT_INCIDENTS; a role refused it as not found (regional
+        # support) is refused here, before the body is read: 404 whatever it sends.
+        if (
+            match is not None
+            and "/incidents" in match.route
+            and not access.can(Permission.REPORT_INCIDENTS)
+            and refused_as_not_found(access.role, Permission.REPORT_INCIDENTS)
+        ):
+            raise Http404
     return user
 
 

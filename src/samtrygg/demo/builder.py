@@ -59,7 +59,8 @@ USERS = [
     ("politiker", Role.VIEWER, 0),
 ]
 # One person in both municipalities, to show switching between them.
-REGIONAL_USER = ("lansstyrelsen@example.se", "Regional analytiker", Role.ANALYST, 9)
+# Regional support reads aggregates and compliance only, never a single incident (issue 11).
+REGIONAL_USER = ("lansstyrelsen@example.se", "Regionalt stöd", Role.REGIONAL, 9)
 
 
 @dataclass
@@ -190,7 +191,8 @@ def build(seed: int = 2026, incidents: int | None = None) -> list[DemoLogin]:
                 reporter = User.objects.get(email=f"rapportor.{slug}@example.se")
                 generate(municipality, wanted, seed=seed, reporter=reporter)
             email, name, role, org_index = REGIONAL_USER
-            Membership.objects.get_or_create(
+            # update_or_create: a demo built before the regional role existed gets it too.
+            Membership.objects.update_or_create(
                 user=_user(email, name),
                 organisation=organisations[org_index],
                 defaults={"role": role},

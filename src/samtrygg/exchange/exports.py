@@ -22,6 +22,7 @@ from django.utils import timezone
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 from samtrygg.incidents.models import Incident
+from samtrygg.incidents.visibility import free_text
 from samtrygg.tenancy.policy import Access
 
 COLUMNS = (
@@ -90,10 +91,12 @@ class SafeCsvWriter:
         return self._writer.writerow(safe_cells(list(values)))
 
 
-def _row(incident: Incident) -> list[Any]:
+def _row(access: Access, incident: Incident) -> list[Any]:
     """One incident's values, every text neutralised (``safe_cells``): what a column holds
-    today (a generated reference, a chosen code) may be typed by somebody tomorrow."""
+    today (a generated reference, a chosen code) may be typed by somebody tomorrow. The free
+    text as this user may read it (``visibility.free_text``)."""
     police = incident.reported_to_police
+    text = free_text(access, incident)
     return safe_cells(
         [
             incident.reference,
@@ -110,8 +113,8 @@ def _row(incident: Incident) -> list[Any]:
             round(incident.y, 1) if incident.y is not None else None,
             incident.precision,
             incident.area.name if incident.area else "",
-            incident.place_name,
-            incident.description,
+            text.place_name,
+            text.description,
             incident.severity,
             incident.place_type,
             "" if police is None else ("ja" if police else "nej"),
@@ -142,11 +145,11 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: QuerySet[Incident]) -> Iterator[str]:
+def csv_lines(access: Access, rows: QuerySet[Incident]) -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=";")
     yield "\ufeff" + writer.writerow(COLUMNS)
     for incident in _incidents(rows):
-        yield writer.writerow(["" if v is None else v for v in _row(incident)])
+        yield writer.writerow(["" if v is None else v for v in _row(access, incident)])
 
 
 def _xlsx_cells(values: list[Any]) -> list[Any]:
@@ -161,7 +164,7 @@ def _xlsx_cells(values: list[Any]) -> list[Any]:
     ]
 
 
-def xlsx_bytes(rows: QuerySet[Incident]) -> bytes:
+def xlsx_bytes(access: Access, rows: QuerySet[Incident]) -> bytes:
     import io
 
     from openpyxl import Workbook
@@ -170,18 +173,18 @@ def xlsx_bytes(rows: QuerySet[Incident]) -> bytes:
     sheet = book.create_sheet("Händelser")
     sheet.append(list(COLUMNS))
     for incident in _incidents(rows):
-        sheet.append(_xlsx_cells(_row(incident)))
+        sheet.append(_xlsx_cells(_row(access, incident)))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def geojson_chunks(rows: QuerySet[Incident]) -> Iterator[str]:
+def geojson_chunks(access: Access, rows: QuerySet[Incident]) -> Iterator[str]:
     """Incidents with a point as Features; the rest with a null geometry (still counted)."""
     yield '{"type":"FeatureCollection","features":['
     first = True
     for incident in _incidents(rows):
-        values = dict(zip(COLUMNS, _row(incident), strict=True))
+        values = dict(zip(COLUMNS, _row(access, incident), strict=True))
         geometry = (
             {"type": "Point", "coordinates": [incident.lon, incident.lat]}
             if incident.lat is not None and incident.precision in ("exact", "approximate")

@@ -361,10 +361,14 @@ def _run_export(job: BackgroundJob, progress: Progress) -> None:
     partial = target.with_name(target.name + ".part")
     if fmt == "xlsx":
         with os.fdopen(_private_file(partial), "wb") as out:
-            out.write(exports.xlsx_bytes(rows))
+            out.write(exports.xlsx_bytes(access, rows))
         written = total
     else:
-        chunks = exports.csv_lines(rows) if fmt == "csv" else exports.geojson_chunks(rows)
+        chunks = (
+            exports.csv_lines(access, rows)
+            if fmt == "csv"
+            else exports.geojson_chunks(access, rows)
+        )
         framing = 1 if fmt == "csv" else 2  # the header line; the collection's start and end
         made = 0  # chunks written: the rows and the framing
         with os.fdopen(_private_file(partial), "w", encoding="utf-8", newline="") as out:

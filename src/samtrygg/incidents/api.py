@@ -40,6 +40,7 @@ from . import cases, queries
 from .models import AssessmentLevel, Incident, PlaceType, Precision, Source, Status
 from .photos import check_upload_size
 from .services import IncidentInput, add_photos, create_incident
+from .visibility import FREE_TEXT_HIDDEN, FreeText, free_text
 from .weekly import (
     MAX_INCIDENTS_PER_REPORT,
     Assessment,
@@ -96,6 +97,26 @@ class IncidentOut(Schema):
     version: int
     created_at: datetime
     updated_at: datetime
+
+    # The free text through the one rule (visibility.free_text): a member of an organisation
+    # that is not an authority reads another actor's description as a note, and no place text.
+    @staticmethod
+    def resolve_description(obj: Incident, context: dict[str, Any]) -> str:
+        return _free_text(obj, context).description
+
+    @staticmethod
+    def resolve_place_name(obj: Incident, context: dict[str, Any]) -> str:
+        return _free_text(obj, context).place_name
+
+
+def _free_text(incident: Incident, context: dict[str, Any] | None) -> FreeText:
+    request = (context or {}).get("request")
+    if request is None:  # no caller to ask about: nothing shown
+        return FreeText(str(FREE_TEXT_HIDDEN), "", hidden=True)
+    access: Access | None = getattr(request, "access", None)
+    if access is None or access.municipality.pk != incident.municipality_id:
+        access = api_access(request, incident.municipality.slug)
+    return free_text(access, incident)
 
 
 class IncidentPage(Schema):

@@ -19,6 +19,7 @@ from samtrygg.tenancy.policy import Access
 from .models import Comment, Incident, IncidentChange, Status
 from .notifications import notify_assignment, notify_status
 from .services import check_free_text
+from .visibility import shows_free_text
 from .workflow import COORDINATION, capacities, may_move
 
 
@@ -168,11 +169,13 @@ def add_comment(
 
 
 def visible_comments(access: Access, incident: Incident) -> list[Comment]:
-    """Shared comments, and internal ones of the user's own organisations."""
+    """Shared comments, and internal ones of the user's own organisations. Who may not read
+    the incident's free text (``visibility.free_text``) reads only its own organisations'."""
+    others = shows_free_text(access, incident)
     return [
         c
         for c in incident.comments.select_related("author", "organisation")
-        if not c.internal or c.organisation_id in access.organisation_ids
+        if c.organisation_id in access.organisation_ids or (others and not c.internal)
     ]
 
 

@@ -44,6 +44,7 @@ from .forms import (
 )
 from .models import Incident, IncidentPhoto, Precision, Status
 from .services import IncidentInput, add_photos
+from .visibility import free_text
 from .weekly import Assessment, WeeklyReportInput, submit_weekly_report
 from .workflow import COORDINATION, allowed_moves, capacities
 
@@ -242,6 +243,8 @@ def incident_list(request: HttpRequest, access: Access) -> HttpResponse:
     next_before = None
     if not filter_problems:
         page, next_before = _page(filters.rows(), request.GET.get("before"))
+    for incident in page:
+        incident.shown_place = free_text(access, incident).place_name  # type: ignore[attr-defined]
     query = filters.query_string()
     return render(
         request,
@@ -370,6 +373,7 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
         "incidents/incident_detail.html",
         {
             "incident": incident,
+            "free_text": free_text(access, incident),
             "moves": [(s.value, s.label) for s in allowed_moves(access, incident)],
             "can_coordinate": COORDINATION in held,
             "status_form": status_form,
@@ -414,9 +418,13 @@ def incident_export(request: HttpRequest, access: Access, fmt: str) -> HttpRespo
         exports.log_export(access, fmt, count, filters.query_string())
     response: HttpResponseBase
     if fmt == "xlsx":
-        response = HttpResponse(exports.xlsx_bytes(rows), content_type=exports.FORMATS[fmt])
+        response = HttpResponse(exports.xlsx_bytes(access, rows), content_type=exports.FORMATS[fmt])
     else:
-        chunks = exports.csv_lines(rows) if fmt == "csv" else exports.geojson_chunks(rows)
+        chunks = (
+            exports.csv_lines(access, rows)
+            if fmt == "csv"
+            else exports.geojson_chunks(access, rows)
+        )
         response = StreamingHttpResponse(
             chunks, content_type=f"{exports.FORMATS[fmt]}; charset=utf-8"
         )

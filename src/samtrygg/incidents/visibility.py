@@ -9,7 +9,13 @@ One by one (``incident_visibility``):
 - analysts see every incident outside the restricted categories (e.g. threats against staff),
   and those their own organisations reported;
 - reporters and handlers see what their organisations reported and what is assigned to them;
-- viewers (politicians, managers) see none: aggregates only.
+- viewers (politicians, managers) and regional support (länsstyrelsen) see none: aggregates only.
+
+Free text (``free_text``): an incident's description, place text and other organisations'
+comments are read by members of public authorities and by the organisation that reported it.
+A member of any other organisation (a housing company, a security firm, a shop) who handles a
+case another actor reported sees the case without them (GDPR art. 10, dataskyddslagen 3 kap.
+8 §: such a report may be personal data about an offence; see docs/threat-model.md).
 
 In aggregates (``statistics_visibility``): coordinators and administrators count everything;
 everyone else counts every incident outside the restricted categories and their own
@@ -25,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from samtrygg.tenancy.roles import Role
+from samtrygg.tenancy.roles import AUTHORITY_KINDS, Role, aggregates_only
 
 from .models import Visibility
 
@@ -34,6 +41,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from samtrygg.tenancy.policy import Access
+
+    from .models import Incident
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ class IncidentRule:
 def incident_visibility(access: Access) -> IncidentRule:
     """The incidents this user may see one by one."""
     role = access.role
-    if role is None or role == Role.VIEWER:
+    if role is None or aggregates_only(role):
         return IncidentRule()
     if role >= Role.COORDINATOR:
         return IncidentRule(everything=True)
@@ -91,3 +100,35 @@ def statistics_visibility(access: Access) -> IncidentRule:
     if access.role is not None and access.role >= Role.COORDINATOR:
         return IncidentRule(everything=True)
     return IncidentRule(unrestricted=True, reported_by=frozenset(access.organisation_ids))
+
+
+FREE_TEXT_HIDDEN = _("The description is shown only to authorities and the reporting organisation")
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """The free text of one incident as this user may read it."""
+
+    description: str  # when hidden: the note that says why
+    place_name: str
+    hidden: bool  # the text exists but is not this user's to read
+
+
+def reads_all_free_text(access: Access) -> bool:
+    """Members of a public authority read the free text of every incident they may see."""
+    return any(o.kind in AUTHORITY_KINDS for o in access.organisations)
+
+
+def shows_free_text(access: Access, incident: Incident) -> bool:
+    return reads_all_free_text(access) or incident.reporting_organisation_id in (
+        access.organisation_ids
+    )
+
+
+def free_text(access: Access, incident: Incident) -> FreeText:
+    """The description and place text, or none with a note: the one rule for the case page,
+    the case list, the exports and the API."""
+    if shows_free_text(access, incident):
+        return FreeText(incident.description, incident.place_name, hidden=False)
+    hidden = bool(incident.description or incident.place_name)
+    return FreeText(str(FREE_TEXT_HIDDEN) if hidden else "", "", hidden=hidden)

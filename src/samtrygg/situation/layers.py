@@ -25,7 +25,7 @@ from samtrygg.analysis.kde import kde
 from samtrygg.areas.models import Area
 from samtrygg.incidents.models import AreaAssessment, Category
 from samtrygg.tenancy.policy import Access
-from samtrygg.tenancy.roles import Role
+from samtrygg.tenancy.roles import aggregates_only
 
 from . import disclosure
 from .aggregates import per_area
@@ -62,7 +62,7 @@ class View:
     @property
     def aggregates_only(self) -> bool:
         """Viewers see aggregates with small counts suppressed, never single incidents."""
-        return self.access.role is None or self.access.role == Role.VIEWER
+        return aggregates_only(self.access.role)
 
     @property
     def threshold(self) -> int:

@@ -19,7 +19,7 @@ from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 from samtrygg.incidents.weekly import week_from_query
 from samtrygg.tenancy.policy import Access, municipality_view
-from samtrygg.tenancy.roles import Permission, Role
+from samtrygg.tenancy.roles import Permission, aggregates_only
 
 from . import queries, services
 from .models import (
@@ -273,7 +273,7 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
             messages.success(request, _("The changes were saved."))
             return redirect(request.path)
     content = picture.build(access.municipality, year, week)
-    if access.role is None or access.role == Role.VIEWER:
+    if aggregates_only(access.role):
         content = picture.suppressed(content, settings.SMALL_COUNT_THRESHOLD)
     fmt = request.GET.get("format")
     if fmt in ("pdf", "docx"):

@@ -13,7 +13,8 @@ A visitor who is not logged in is sent to the login page by ``municipality_view`
 ``next=``), for every slug alike; the API answers 401.
 
 ``access.require(permission)`` answers 403 for a role limit inside a municipality the user belongs
-to (the user already knows the municipality exists, so there is nothing to hide).
+to (the user already knows the municipality exists, so there is nothing to hide); a role that
+may never see a single incident (regional support, ``roles.NOT_FOUND_ROLES``) gets 404 there.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from django.db import models
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
-from .roles import Permission, Role, grantable_roles, role_allows
+from .roles import Permission, Role, grantable_roles, refused_as_not_found, role_allows
 
 if TYPE_CHECKING:
     from .models import Membership, Municipality, Organisation
@@ -79,6 +80,8 @@ class Access:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
+            if refused_as_not_found(self.role, permission):
+                raise Http404
             raise PermissionDenied
 
     def grantable_roles(self) -> frozenset[Role]:

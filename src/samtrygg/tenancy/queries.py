@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from .models import Invitation, Membership, Organisation
 from .policy import Access, scope_for
-from .roles import Permission
+from .roles import Permission, may_hold
 
 
 @scope_for(Organisation)
@@ -42,6 +42,13 @@ def members(access: Access) -> QuerySet[Membership]:
             "user__email", "organisation__name"
         )
     )
+
+
+def above_ceiling(access: Access) -> list[Membership]:
+    """Memberships whose role is above what their organisation's kind allows
+    (``roles.role_ceiling``): given before the ceiling existed, or before the organisation's
+    kind was changed. Shown to those who manage members, to be lowered."""
+    return [m for m in members(access) if not may_hold(m.organisation.kind, m.role)]
 
 
 def pending_invitations(access: Access) -> QuerySet[Invitation]:

@@ -23,7 +23,7 @@ from samtrygg.audit.services import diff, record
 
 from .models import Invitation, Membership, Organisation, OrganisationKind, User
 from .policy import Access
-from .roles import Permission, Role
+from .roles import Permission, Role, may_hold, role_ceiling
 from .tasks import send_invitation_email, send_membership_email
 
 INVITATION_DAYS = 14
@@ -106,6 +106,25 @@ def _check_grant(access: Access, role: int) -> Role:
     return wanted
 
 
+def _check_ceiling(organisation: Organisation, role: Role) -> None:
+    """Refuse a role above what the organisation's kind allows (roles.role_ceiling)."""
+    if not may_hold(organisation.kind, role):
+        raise ValidationError(
+            {
+                "role": _(
+                    "%(org)s is of the kind “%(kind)s”, which is not a public authority: its "
+                    "members may hold at most the role “%(highest)s”, not “%(role)s”."
+                )
+                % {
+                    "org": organisation.name,
+                    "kind": OrganisationKind(organisation.kind).label,
+                    "highest": role_ceiling(organisation.kind).label,
+                    "role": role.label,
+                }
+            }
+        )
+
+
 def token_hash(token: str) -> str:
     """How secrets (invitation links, API tokens) are stored: never in clear."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -122,6 +141,7 @@ def invite(access: Access, *, email: str, organisation: Organisation, role: int)
     if not email:
         raise ValidationError({"email": _("Enter an e-mail address.")})
     granted = _check_grant(access, role)
+    _check_ceiling(organisation, granted)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         _add_existing_user(access, existing, organisation, granted)
@@ -158,6 +178,7 @@ def invite(access: Access, *, email: str, organisation: Organisation, role: int)
 def _add_existing_user(
     access: Access, user: User, organisation: Organisation, role: Role
 ) -> Membership:
+    _check_ceiling(organisation, role)
     if Membership.objects.filter(user=user, organisation=organisation).exists():
         raise ValidationError(
             {
@@ -208,6 +229,7 @@ def accept_invitation(invitation: Invitation, *, full_name: str, password: str) 
 
     if not invitation.is_pending:
         raise ValidationError(_("This invitation is no longer valid."))
+    _check_ceiling(invitation.organisation, Role(invitation.role))
     with transaction.atomic():
         user = User.objects.create_user(invitation.email, password, full_name=full_name.strip())
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
@@ -247,6 +269,7 @@ def change_role(access: Access, membership: Membership, role: int) -> Membership
     granted = _check_grant(access, role)
     if granted == membership.role:
         return membership
+    _check_ceiling(membership.organisation, granted)
     if membership.role == Role.ADMIN and not _admins_left(access, membership):
         raise ValidationError({"role": _("The municipality must keep at least one administrator.")})
     before = Role(membership.role).label

@@ -99,6 +99,7 @@ def member_list(request: HttpRequest, access: Access) -> HttpResponse:
             "members": members,
             "locked": queries.locked_emails([m.user.email for m in members]),
             "invitations": queries.pending_invitations(access),
+            "above_ceiling": queries.above_ceiling(access),
             "form": form,
         },
     )
