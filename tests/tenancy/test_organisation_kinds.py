@@ -285,3 +285,24 @@ def test_a_housing_company_reads_no_other_actors_free_text_in_the_api(
     # The reporting authority's member reads everything.
     full = client.get(f"{base}/{incident.pk}", headers=_bearer(world.bob)).json()
     assert full["description"] == SECRET and full["place_name"] == PLACE
+
+
+def test_the_assignment_mail_to_a_housing_company_has_no_other_actors_place(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    factories.member(world.a_other_org, Role.HANDLER, "hugo@example.se")
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = _case_for_carol(world)
+    assert [m.to for m in mail.outbox] == [["hugo@example.se"]]
+    assert incident.reference in mail.outbox[0].body
+    assert PLACE not in mail.outbox[0].body and SECRET not in mail.outbox[0].body
+    # To an authority's handlers the place is named.
+    street = factories.organisation(world.a, "Gatuenheten")
+    factories.member(street, Role.HANDLER, "gata@example.se")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.assign(world.access(world.dave), incident, street)
+    assert [m.to for m in mail.outbox] == [["gata@example.se"]]
+    assert PLACE in mail.outbox[0].body

@@ -24,6 +24,7 @@ from samtrygg.tenancy.models import Municipality, User
 from samtrygg.tenancy.roles import Role
 
 from .models import Incident, NotificationPreference, Status
+from .visibility import organisation_reads_free_text
 from .weekly import missing_reporters, missing_weekly_reports
 
 OUTCOME_STATUSES = {Status.RESOLVED, Status.CLOSED, Status.REJECTED}
@@ -80,11 +81,21 @@ def _incident(incident_id: int) -> Incident:
     ).get(pk=incident_id)
 
 
+def _place(incident: Incident) -> str:
+    """The place text, only when the handling organisation may read it (visibility.py): the
+    same mail goes to all its handlers (and to the reporter, who knows the place anyway)."""
+    if incident.handling_organisation_id is None or organisation_reads_free_text(
+        incident.handling_organisation, incident
+    ):
+        return incident.place_name
+    return ""
+
+
 @task(takes_context=True)
 def notify_assignment(context: TaskContext, incident_id: int, actor_id: int | None) -> int:
     incident = _incident(incident_id)
     recipients = [u for u in _wants(_handlers(incident), "case_updates") if u.pk != actor_id]
-    values = {"incident": incident, "link": _link(incident)}
+    values = {"incident": incident, "link": _link(incident), "place": _place(incident)}
     return _send("assigned", values, recipients, str(context.task_result.id))
 
 
@@ -104,6 +115,7 @@ def notify_status(
     values = {
         "incident": incident,
         "link": _link(incident),
+        "place": _place(incident),
         "old": Status(old).label,
         "new": Status(new).label,
     }

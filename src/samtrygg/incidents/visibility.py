@@ -40,6 +40,7 @@ from .models import Visibility
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from samtrygg.tenancy.models import Organisation
     from samtrygg.tenancy.policy import Access
 
     from .models import Incident
@@ -122,6 +123,15 @@ def reads_all_free_text(access: Access) -> bool:
 def shows_free_text(access: Access, incident: Incident) -> bool:
     return reads_all_free_text(access) or incident.reporting_organisation_id in (
         access.organisation_ids
+    )
+
+
+def organisation_reads_free_text(organisation: Organisation | None, incident: Incident) -> bool:
+    """The same rule for an organisation as a whole (e-mails to a case's handlers): it is an
+    authority, or it reported the incident."""
+    return organisation is not None and (
+        organisation.kind in AUTHORITY_KINDS
+        or organisation.pk == incident.reporting_organisation_id
     )
 
 
