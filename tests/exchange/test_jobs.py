@@ -471,8 +471,10 @@ def test_old_jobs_and_their_files_are_removed_by_the_scheduled_clean_up(
     stray_old, stray_new = folder / "99999.csv", folder / "99998.csv.part"
     stray_old.write_text("x")
     stray_new.write_text("x")
-    eight_days_ago = time.time() - 8 * 86_400
+    # File times come from the real clock, not the suite's pinned one: set both by hand.
+    eight_days_ago, just_now = time.time() - 8 * 86_400, time.time()
     os.utime(stray_old, (eight_days_ago, eight_days_ago))
+    os.utime(stray_new, (just_now, just_now))
     assert "job-files" in [job.name for job in schedule._jobs()]
     assert jobs.clean_up() == {"jobs": 1, "files": 3}
     assert list(BackgroundJob.objects.values_list("pk", flat=True)) == [recent.pk]
