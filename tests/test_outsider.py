@@ -71,16 +71,17 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
 }
 
 
-def export_job(world: World) -> Any:
-    """A finished export of alice's in municipality A, with its file (made on first use)."""
+def export_job(world: World, user: Any = None, municipality: Any = None) -> Any:
+    """A finished export of ``user``'s (alice's) in ``municipality`` (A), with its file (made on
+    first use)."""
     from django.utils import timezone
 
     from samtrygg.exchange.jobs import jobs_dir
     from samtrygg.exchange.models import BackgroundJob, JobKind, JobStatus
 
     job, _created = BackgroundJob.objects.get_or_create(
-        municipality=world.a,
-        user=world.alice,
+        municipality=municipality or world.a,
+        user=user or world.alice,
         kind=JobKind.EXPORT,
         defaults={
             "status": JobStatus.DONE,
@@ -98,9 +99,18 @@ def export_job(world: World) -> Any:
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 
 
-def build_url(route: Route, world: World) -> str:
+def params(route: Route) -> list[str]:
+    """The names of the route's parameters, in the order they appear."""
+    return [m.group("name") for m in _PARAM.finditer(route.pattern)]
+
+
+def build_url(route: Route, world: World, values: dict[str, Any] | None = None) -> str:
+    """The route's URL with ``values`` where given, else KWARG_FACTORIES' objects of A."""
+
     def value(match: re.Match[str]) -> str:
         name = match.group("name")
+        if values is not None and name in values:
+            return str(values[name])
         if name not in KWARG_FACTORIES:
             raise AssertionError(
                 f"{route.pattern}: the outsider test does not know how to build '{name}'; "
