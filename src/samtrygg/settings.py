@@ -348,6 +348,8 @@ SAMTRYGG_EARLIEST_DATE = env("SAMTRYGG_EARLIEST_DATE", "2000-01-01")
 # export of more rows than this, runs in the task worker with its progress on a page. Job files
 # (DATA_DIR/jobs) and results are removed after the retention (days).
 IMPORT_BACKGROUND_BYTES = env_int("SAMTRYGG_IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024)
+# The API imports in the request: a file it can check and write well inside WEB_TIMEOUT.
+API_IMPORT_MAX_BYTES = env_int("SAMTRYGG_API_IMPORT_MAX_BYTES", 30_000_000)
 EXPORT_BACKGROUND_ROWS = env_int("SAMTRYGG_EXPORT_BACKGROUND_ROWS", 10_000)
 JOB_RETENTION_DAYS = env_int("SAMTRYGG_JOB_RETENTION_DAYS", 7)
 

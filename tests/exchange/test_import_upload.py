@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -81,3 +83,23 @@ def test_import_through_the_api(seeded: World, client: Client) -> None:
     assert ok.status_code == 200 and ok.json()["created"] == 2
     reporter = client.post(url, {"file": SimpleUploadedFile("a.csv", GOOD)}, **bearer(seeded.bob))
     assert reporter.status_code == 403
+
+
+def test_the_api_refuses_a_file_too_large_to_import_in_the_request(
+    seeded: World, client: Client, settings: Any
+) -> None:
+    """The API imports in the request, inside the web server's timeout: a larger file gets a
+    413 in Swedish that names the doors for large files, and nothing is written."""
+    settings.API_IMPORT_MAX_BYTES = 1_000_000
+    url = f"/api/v1/k/{seeded.a.slug}/imports/incidents"
+    big = GOOD + b"\n" * 1_000_001
+    response = client.post(url, {"file": SimpleUploadedFile("a.csv", big)}, **bearer(seeded.dave))
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "Filen är större än 1 MB: importera den på importsidan eller med "
+        "samtrygg import-incidents.",
+        "code": "too_large",
+        "line": None,
+        "column": None,
+    }
+    assert not Incident.objects.exists()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, BinaryIO, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
+from ninja import Status as Reply
 
 from samtrygg.core.api_auth import api_access
 from samtrygg.core.api_types import ApiFile, FormId, error_answers
@@ -42,6 +45,21 @@ def import_incident_file(
     first; on any error nothing is written and ``errors.file`` names each row and column."""
     access = api_access(request, municipality)
     access.require(Permission.IMPORT_INCIDENTS)
+    limit = settings.API_IMPORT_MAX_BYTES
+    if file.size is not None and file.size > limit:
+        # The API answers within the web server's timeout; larger files go through the web
+        # page (a background job with progress) or `samtrygg import-incidents`.
+        return Reply(
+            413,
+            {
+                "detail": _(
+                    "The file is larger than %(size)d MB: import it on the import page or with "
+                    "samtrygg import-incidents."
+                )
+                % {"size": limit // 1_000_000},
+                "code": "too_large",
+            },
+        )
     organisation = None
     if organisation_id is not None:
         organisation = access.get_or_404(Organisation.objects.all(), pk=organisation_id)
