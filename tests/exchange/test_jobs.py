@@ -33,22 +33,11 @@ from samtrygg.incidents.models import Incident, Source
 from samtrygg.tenancy.models import Membership
 from samtrygg.tenancy.roles import Role
 
-from .. import factories
 from ..conftest import World
 from ..incidents.test_incidents import report
+from .test_import_upload import GOOD, LAT, LON, csv
 
 pytestmark = pytest.mark.usefixtures("swedish")
-LAT, LON = factories.HALMSTAD_LAT, factories.HALMSTAD_LON
-
-
-def csv(*rows: str) -> bytes:
-    return ("external_id;category;occurred_at;lat;lon;description\n" + "\n".join(rows)).encode()
-
-
-GOOD = csv(
-    f"e1;klotter;2026-11-01 21:00;{LAT};{LON};Klotter på skolan",
-    f"e2;brand;2026-11-02 22:15;{LAT};{LON};Brand i container",
-)
 BAD = csv(
     f"e1;klotter;2026-11-01 21:00;{LAT};{LON};Klotter på skolan",
     f"e2;finns-inte;2026-11-02 22:15;{LAT};{LON};Brand i container",

@@ -25,7 +25,12 @@ from shapely.geometry import shape
 from samtrygg.analysis.geo import geometry_to_sweref, sweref_to_wgs84, wgs84_to_sweref
 from samtrygg.areas.models import Area
 from samtrygg.areas.queries import assign_areas
-from samtrygg.exchange.incident_import import adapt_times, insert_rows, reserve_references
+from samtrygg.exchange.incident_import import (
+    adapt_cost,
+    adapt_times,
+    insert_rows,
+    reserve_references,
+)
 from samtrygg.incidents.models import (
     AreaAssessment,
     AssessmentLevel,
@@ -454,7 +459,7 @@ class _Plan:
                     severity[i],
                     place_type[i],
                     bool(police[i] < 0.4) if police[i] < 0.9 else None,
-                    ops.adapt_decimalfield_value(Decimal(int(cost[i])), 12, 0) if costly else None,
+                    adapt_cost(ops, Decimal(int(cost[i]))) if costly else None,
                     org.pk,
                     self.reporter.pk if self.reporter and org == reporter_org else None,
                     Source.FORM,

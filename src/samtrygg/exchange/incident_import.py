@@ -642,7 +642,7 @@ def _rows(
         [checked.severity[i] or 1 for i in keep],
         [checked.place_type[i] or PlaceType.PUBLIC for i in keep],
         [checked.police[i] for i in keep],
-        [None if c is None else ops.adapt_decimalfield_value(c, 12, 2) for c in costs],
+        [None if c is None else adapt_cost(ops, c) for c in costs],
         [o.pk for o in organisations],  # type: ignore[union-attr]  # checked: never None
         repeat(None),
         repeat(Source.IMPORT),
@@ -887,6 +887,12 @@ def import_incidents(
             changes={"created": result.created, "skipped": result.skipped_existing},
         )
     return result
+
+
+def adapt_cost(ops: Any, amount: Decimal) -> Any:
+    """An amount as the database takes it, with the digits the model's field declares."""
+    field = Incident._meta.get_field("estimated_cost")
+    return ops.adapt_decimalfield_value(amount, field.max_digits, field.decimal_places)
 
 
 def _nullable(values: np.ndarray) -> list[float | None]:
