@@ -279,19 +279,19 @@ def test_public_page_is_opt_in_and_never_shows_small_counts(data: World, client:
 
     figures = public_figures(data.a, timezone.localdate())
     assert all(c is None or c == 0 or c >= 3 for row in figures["rows"] for c in row["counts"])
-    # a quarter with one incident in an area shows "<3"
-    assert "&lt;3" in text or all(
+    # a quarter with one incident in an area shows "dolt"
+    assert "<td>dolt</td>" in text or all(
         c != 1 and c != 2 for row in figures["rows"] for c in row["counts"]
     )
 
 
 def test_public_page_hides_one_and_two(world: World, client: Client) -> None:
     from samtrygg.incidents.services import IncidentInput, create_incident
-    from samtrygg.plans.public import _quarters
+    from samtrygg.situation.release import quarter_dates
 
     seed_categories(world.a)
     ComplianceSettings.objects.create(municipality=world.a, public_page=True)
-    label, first, _last = _quarters(timezone.localdate())[-1]
+    label, (first, _last) = quarter_dates(timezone.localdate())[-1]
     for _ in range(2):
         create_incident(
             world.access(world.bob),
@@ -306,7 +306,7 @@ def test_public_page_hides_one_and_two(world: World, client: Client) -> None:
             ),
         )
     text = client.get(f"/public/{world.a.slug}/").content.decode()
-    assert label in text and "&lt;3" in text and ">2<" not in text
+    assert label in text and "<td>dolt</td>" in text and ">2<" not in text
 
 
 def test_regional_overview(world: World, client: Client) -> None:
@@ -319,6 +319,33 @@ def test_regional_overview(world: World, client: Client) -> None:
     client.force_login(world.bob)
     page = client.get("/region/").content.decode()
     assert world.b.name not in page
+
+
+def test_regional_overview_hides_small_counts(world: World, client: Client) -> None:
+    """Two incidents last calendar year: the regional overview shows the year as hidden, never
+    2 (the same released number as the municipality's viewers read)."""
+    from samtrygg.incidents.services import IncidentInput, create_incident
+
+    seed_categories(world.a)
+    last_year = date(timezone.localdate().year - 1, 6, 15)
+    for hour in (10, 11):
+        create_incident(
+            world.access(world.bob),
+            IncidentInput(
+                category=Category.objects.get(municipality=world.a, code="klotter"),
+                reporting_organisation=world.a_org,
+                occurred_at=datetime.combine(last_year, datetime.min.time(), STOCKHOLM).replace(
+                    hour=hour
+                ),
+                lat=factories.HALMSTAD_LAT,
+                lon=factories.HALMSTAD_LON,
+            ),
+        )
+    regional = factories.member(world.a_org, Role.REGIONAL, "lansstyrelsen@example.se")
+    client.force_login(regional)
+    page = client.get("/region/").content.decode()
+    row = page.split(world.a.name)[1].split("</tr>")[0]
+    assert "<td>dolt</td>" in row and "<td>2</td>" not in row, row
 
 
 def test_council_report_and_meeting_documents(data: World, client: Client, tmp_path: Path) -> None:

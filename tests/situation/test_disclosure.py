@@ -5,7 +5,8 @@ apart, and the weekly picture's "5 = 3 + a hidden 2"."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.test import Client
@@ -13,7 +14,6 @@ from django.utils import timezone
 
 from samtrygg.incidents.categories import seed_categories
 from samtrygg.situation.disclosure import calendar_dates, protect_breakdown
-from samtrygg.situation.weekly_picture import suppressed
 from samtrygg.tenancy.roles import Role
 
 from .. import factories
@@ -60,20 +60,39 @@ def test_completed_calendar_periods(today: date, period: str, expected: tuple[da
     assert calendar_dates(period, today) == expected
 
 
-def test_the_weekly_pictures_hidden_two_cannot_be_subtracted() -> None:
-    content = {
-        "total": 5,
-        "previous_total": 0,
-        "per_area": [
-            {"area": "Centrum", "count": 3, "previous": 0, "main": ["Klotter"]},
-            {"area": "Norr", "count": 2, "previous": 0, "main": ["Brand"]},
-        ],
-        "cases": [],
-    }
-    out = suppressed(content, 3)
-    assert out["total"] == 5
-    assert [r["count"] for r in out["per_area"]] == ["<3", "<3"]
-    assert [r["main"] for r in out["per_area"]] == [[], []]  # no categories of a hidden area
+def test_the_weekly_pictures_hidden_two_cannot_be_subtracted(world: World, client: Client) -> None:
+    """The issue's case, through the page a viewer opens: last week 5 in all, 3 in Centrum and 2
+    in Norr. The total stays; both areas are hidden, under one mark, and no hidden area's main
+    categories are named."""
+    from samtrygg.areas.services import import_areas
+
+    seed_categories(world.a)
+    lon, lat = factories.HALMSTAD_LON, factories.HALMSTAD_LAT
+    import_areas(
+        world.a,
+        factories.feature_collection(
+            factories.feature("Norr", factories.square(lon, lat + 0.05, 0.02))
+        ),
+        kind="district",
+    )
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)
+    for k, place in enumerate([(lon, lat)] * 3 + [(lon, lat + 0.05)] * 2):
+        report(
+            world,
+            world.bob,
+            world.a_org,
+            code="brand" if k == 4 else "klotter",
+            occurred_at=datetime.combine(monday, time(12), timezone.get_default_timezone()),
+            lon=place[0],
+            lat=place[1],
+        )
+    client.force_login(factories.member(world.a_org, Role.VIEWER, "politiker@example.se"))
+    # A viewer's week is always the last completed one, whatever it asks for.
+    page = client.get(f"/k/{world.a.slug}/lagesbild/week/", {"week": "2020-W01"}).content.decode()
+    rows = dict(re.findall(r"<th scope=\"row\">(Centrum|Norr)</th><td>([^<]*)</td>", page))
+    assert rows == {"Centrum": "dolt", "Norr": "dolt"}, rows
+    assert re.search(r"<strong>5</strong>", page)
+    assert "Brand" not in page and "Klotter" not in page
 
 
 def test_two_custom_periods_a_day_apart_tell_a_viewer_nothing(world: World, client: Client) -> None:

@@ -73,7 +73,7 @@ def choropleth(
         centre = geometry_to_sweref(shape(geometry)).representative_point()
         value = values.get(name)
         axes.annotate(
-            f"{name}\n{value if value is not None else '<3'}",
+            f"{name}\n{value if value is not None else 'dolt'}",
             (centre.x, centre.y),
             ha="center",
             fontsize=6,
@@ -135,7 +135,9 @@ def weekday_hour(matrix: list[list[int | None]], title: str) -> bytes:
     data = np.array([[v or 0 for v in row] for row in matrix], dtype=float)
     image = axes.imshow(data, aspect="auto", cmap="Blues")
     axes.set_yticks(range(7), ["mån", "tis", "ons", "tor", "fre", "lör", "sön"], fontsize=7)
-    axes.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)], fontsize=7)
+    from samtrygg.situation.release import BANDS
+
+    axes.set_xticks(range(len(BANDS)), [str(b) for b in BANDS], fontsize=7)
     figure.colorbar(image, ax=axes, shrink=0.8)
     axes.set_title(title, fontsize=10)
     return _png(figure)

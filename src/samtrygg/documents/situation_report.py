@@ -32,7 +32,8 @@ METHOD_NOTES = [
         "Händelser som rapporterats i Samtrygg under perioden. Sammanslagna dubbletter räknas en "
         "gång och avvisade rapporter inte alls. Kategorier med begränsad synlighet (t.ex. hot mot "
         "personal) ingår inte i detta dokument, som kan lämnas ut. Antal under {threshold} visas "
-        "inte (”<{threshold}”).",
+        "inte, och inte heller antal som annars kunde räknas fram ur dem genom subtraktion: "
+        "båda står som ”dolt”. Tid på dygnet redovisas i fyra block om sex timmar.",
     ),
     (
         "Heta punkter",

@@ -43,7 +43,7 @@ def _table(document: Any, header: list[str], rows: list[list[Any]]) -> None:
     for row in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = "<3" if value is None else str(value)
+            cell.text = "dolt" if value is None else str(value)
 
 
 def _image(document: Any, encoded: str | None, caption: str) -> None:

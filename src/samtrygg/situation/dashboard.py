@@ -23,12 +23,13 @@ from samtrygg.incidents.models import Category
 from samtrygg.incidents.weekly import missing_reporters
 from samtrygg.tenancy.roles import Role
 
-from .aggregates import emerging_by_area, per_area, weekly_counts
+from .aggregates import emerging_by_area, weekly_counts
 from .filters import SituationFilters, filter_mask, statistics_mask
-from .layers import View
+from .layers import View, area_counts
 from .localtime import day_number, local_days, local_minutes
 from .near_repeat import CATEGORIES as NEAR_REPEAT_CATEGORIES
 from .near_repeat import near_repeat
+from .release import BANDS
 
 TREND_WEEKS = 52
 HISTORY_WEEKS = 3 * 52 + 4  # for the seasonal baseline of the 52 weeks shown
@@ -89,6 +90,8 @@ class Dashboard:
 
     def key_figures(self) -> list[dict[str, Any]]:
         """This week so far against last week, the 4 weeks before, and the same week last year."""
+        if self.view.aggregates_only:
+            return self._released_key_figures()
         mask, days = self.base(), self.days()
         monday = self.today - timedelta(days=self.today.weekday())
         elapsed = (self.today - monday).days  # compare like with like: the same weekdays
@@ -130,9 +133,37 @@ class Dashboard:
             out.append({"label": label, "value": shown, "change_percent": percent})
         return out
 
+    def _released_key_figures(self) -> list[dict[str, Any]]:
+        """For aggregates-only users: completed weeks only (a week in progress grows day by day,
+        and two days' figures would tell the day between), from the release."""
+        release = self.view.release
+        weeks = [release.week(k).shown_total() for k in range(len(release.weeks))]
+        last, before, year_ago = weeks[-1], weeks[-2], weeks[0]
+        four = weeks[-5:-1]
+        # An average of four weeks is their sum: shown only when each week may be shown.
+        average = None if None in four else round(sum(w or 0 for w in four) / 4, 1)
+        rows = [
+            (_("Last week"), last, None),
+            (_("The week before"), before, last),
+            (_("Average of the 4 weeks before"), average, last),
+            (_("The same week last year"), year_ago, last),
+        ]
+        return [
+            {
+                "label": label,
+                "value": value,
+                "change_percent": round((current - value) / value * 100)
+                if current is not None and value
+                else None,
+            }
+            for label, value, current in rows
+        ]
+
     def weekly_trend(self) -> dict[str, Any]:
         """Weekly counts per category over 52 weeks, the seasonal baseline band (previous
         years' same weeks ± 3) and Farrington alerts."""
+        if self.view.aggregates_only:
+            return self._released_trend()
         mask, days = self.base(), self.days()
         monday = self.today - timedelta(days=self.today.weekday())
         first_monday = monday - timedelta(weeks=HISTORY_WEEKS - 1)
@@ -177,15 +208,46 @@ class Dashboard:
             "series": out,
         }
 
+    def _released_trend(self) -> dict[str, Any]:
+        """For aggregates-only users: the total of each of the last 52 completed weeks from the
+        release; no split by category (each split is one more table to subtract) and no
+        baseline band (its values are averages of weeks that are not shown)."""
+        release = self.view.release
+        weeks = [
+            release.weeks[k] for k in range(len(release.weeks) - TREND_WEEKS, len(release.weeks))
+        ]
+        return {
+            "weeks": [f"{w[0].isocalendar()[0]}-v{w[0].isocalendar()[1]:02d}" for w in weeks],
+            "series": [
+                {
+                    "category": _("All categories"),
+                    "counts": [release.periods[w].shown_total() for w in weeks],
+                    "baseline": [None] * len(weeks),
+                    "upper": [None] * len(weeks),
+                    "alerts": [],
+                }
+            ],
+        }
+
     def weekday_hour(self) -> dict[str, Any]:
         """Weekday × hour over the chosen period (the time an incident happened, or the start of
-        its window)."""
+        its window); for aggregates-only users weekday × four broad time bands, released."""
         view = self.view
+        if view.aggregates_only:
+            cells = view.published.tables["when"].shown()
+            bands = len(BANDS)
+            return {
+                "columns": [str(b) for b in BANDS],
+                "matrix": [cells[day * bands : (day + 1) * bands] for day in range(7)],
+            }
         local = local_minutes(view.snap["start"][view.selected])
         weekday = ((local // 1440) + 3) % 7  # 1970-01-01 was a Thursday (3)
         hour = (local % 1440) // 60
         matrix = np.bincount(weekday * 24 + hour, minlength=168).reshape(7, 24)
-        return {"matrix": [[view.suppress(int(v)) for v in row] for row in matrix]}
+        return {
+            "columns": [f"{h:02d}" for h in range(24)],
+            "matrix": [[int(v) for v in row] for row in matrix],
+        }
 
     def top_areas(self) -> list[dict[str, Any]]:
         """Areas with the most incidents in the period, the change against the period before
@@ -194,29 +256,20 @@ class Dashboard:
         rows = list(
             Area.objects.filter(municipality=view.access.municipality).values_list("pk", "name")
         )
-        ids = np.array([pk for pk, _name in rows], dtype=np.int64)
-        current = per_area(view.snap["area"][view.selected], ids)
-        before = statistics_mask(view.snap, view.access) & filter_mask(
-            view.snap, view.filters, view.filters.previous_dates()
-        )
-        previous = per_area(view.snap["area"][before], ids)
+        current, previous = area_counts(view, [pk for pk, _name in rows])
         out: list[dict[str, Any]] = []
-        for (pk, name), now, then in zip(rows, current.tolist(), previous.tolist(), strict=True):
-            test = change(now, then)
-            significant = test.p < 0.05
+        for (pk, name), now, then in zip(rows, current, previous, strict=True):
+            # A test of two counts of which one is hidden would tell it: both shown, or none.
+            test = change(now, then) if now is not None and then is not None else None
             out.append(
                 {
                     "id": pk,
                     "name": name,
-                    "count": view.suppress(now),
-                    "previous": view.suppress(then),
-                    "change_percent": None
-                    if view.suppress(now) is None or view.suppress(then) is None or not then
-                    else round(test.percent_change),
-                    "p": round(test.p, 3)
-                    if not view.aggregates_only or min(now, then) >= view.threshold
-                    else None,
-                    "significant": bool(significant),
+                    "count": now,
+                    "previous": then,
+                    "change_percent": round(test.percent_change) if test and then else None,
+                    "p": round(test.p, 3) if test else None,
+                    "significant": bool(test and test.p < 0.05),
                 }
             )
         out.sort(key=lambda r: -(r["count"] or 0))
@@ -228,6 +281,13 @@ class Dashboard:
         view = self.view
         if view.geometry is None:
             return {"share_top10": None, "places": 0}
+        if view.aggregates_only:
+            # The released squares of the period only: nothing the grid does not show.
+            released = view.cell_counts[view.cell_counts > 0].astype(np.int64)
+            if released.size == 0:
+                return {"share_top10": None, "places": 0}
+            shares = concentration(released, (0.10,))
+            return {"share_top10": round(shares[0.10] * 100), "places": int(released.size)}
         year_mask = self.base() & (self.days() >= day_number(self.today - timedelta(days=365)))
         snap = view.snap
         cells_year = view.geometry.cell_of(snap["x"][year_mask], snap["y"][year_mask])
@@ -245,6 +305,8 @@ class Dashboard:
         """The Knox test on fires, vandalism and graffiti of the last 12 months: is the risk of
         another within 200 m raised in the following 7 days? Cached for the day."""
         view = self.view
+        if view.aggregates_only:
+            return None  # a test over a rolling year of single incidents' times and places
         coordinator = int(view.access.role or 0) >= Role.COORDINATOR
         # Once a day: a test over a year of incidents does not change with today's reports.
         key = f"near-repeat:{view.access.municipality.pk}:{self.today}:{coordinator}"
@@ -300,6 +362,8 @@ class Dashboard:
         if view.geometry is None:
             return []
         monday = self.today - timedelta(days=self.today.weekday())
+        if view.aggregates_only:
+            monday -= timedelta(weeks=1)  # completed weeks only: no class changes by the day
         first = monday - timedelta(weeks=EMERGING_WEEKS - 1)
         names = dict(
             Area.objects.filter(municipality=view.access.municipality).values_list("pk", "name")

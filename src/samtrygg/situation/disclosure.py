@@ -11,19 +11,28 @@ Three rules, in one place:
    else the total is hidden.
 3. **Fixed periods and units**: these users choose among completed calendar periods (the last
    ISO week, calendar month, calendar quarter, calendar year), never a free date range or a
-   period that grows day by day, and at most one category and one area, never other filters:
-   two questions they may ask cannot be subtracted to isolate a few incidents in time.
+   period that grows day by day, and no filters: they read the whole municipality's tables by
+   area, category, weekday and time band (broad bands, never the hour) and 250 m square.
+4. **Nested periods**: where one published period holds another (a month in its quarter, a week
+   in its month), a cell shown in both must not differ by a small count, or the difference
+   would be a small count for the rest of the period; such a cell is hidden in the shorter
+   period, and a period whose total differs so from a longer one's is not shown at all.
+
+``protect`` applies all of them together to the release (situation/release.py), from which
+every page, layer, CSV and document for these users reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from .filters import SituationFilters
@@ -72,6 +81,14 @@ def protect_breakdown(
     return shown, total
 
 
+def protect_areas(cells: Sequence[int], total: int) -> list[int | None]:
+    """Counts per area protected against the total: incidents outside every area form a
+    remainder that is never shown, so it is protected like a cell."""
+    remainder = total - sum(cells)
+    shown, _total = protect_breakdown([*cells, remainder], total)
+    return shown[:-1]
+
+
 def calendar_dates(period: str, today: date) -> tuple[date, date]:
     """The last completed calendar period of this kind before ``today`` (inclusive dates)."""
     if period == "week":
@@ -87,8 +104,9 @@ def calendar_dates(period: str, today: date) -> tuple[date, date]:
 
 
 def fixed_for_aggregates(filters: SituationFilters) -> SituationFilters:
-    """What an aggregates-only user may ask: a completed calendar period, at most one category
-    and one area, no other filters."""
+    """What an aggregates-only user may ask: a completed calendar period of the whole
+    municipality. A filter would make each table one of many that can be subtracted from the
+    unfiltered one (all categories in an area minus one category is the others)."""
     period = filters.period if filters.period in CALENDAR_PERIODS else "4weeks"
     return replace(
         filters,
@@ -96,9 +114,128 @@ def fixed_for_aggregates(filters: SituationFilters) -> SituationFilters:
         first=None,
         last=None,
         calendar=True,
-        categories=filters.categories[:1],
-        areas=filters.areas[:1],
+        categories=(),
+        areas=(),
         organisations=(),
         statuses=(),
         sources=(),
     )
+
+
+@dataclass(eq=False)
+class Table:
+    """One breakdown of one period's incidents (by area, category, …): the true counts and which
+    of them may not be shown. Incidents outside every cell (no area, no place on the map) form
+    a remainder that is never shown, so it counts as hidden."""
+
+    counts: NDArray[np.int64]
+    hidden: NDArray[np.bool_] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hidden = np.zeros(self.counts.shape, dtype=bool)
+
+    def shown(self) -> list[int | None]:
+        return [
+            None if h else int(c)
+            for c, h in zip(self.counts.tolist(), self.hidden.tolist(), strict=True)
+        ]
+
+
+@dataclass(eq=False)
+class Period:
+    """One completed calendar period's total and tables, as they may be shown."""
+
+    first: date
+    last: date
+    total: int
+    total_hidden: bool = False
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    def shown_total(self) -> int | None:
+        return None if self.total_hidden else self.total
+
+    def holds(self, other: Period) -> bool:
+        return (
+            self.first <= other.first
+            and other.last <= self.last
+            and (self.first, self.last) != (other.first, other.last)
+        )
+
+    def hide_all(self) -> bool:
+        changed = not self.total_hidden
+        self.total_hidden = True
+        for table in self.tables.values():
+            before = int(table.hidden.sum())
+            table.hidden |= table.counts > 0
+            changed |= int(table.hidden.sum()) != before
+        return changed
+
+
+def protect(periods: list[Period]) -> None:
+    """Primary, complementary and nested-period suppression over all periods together, until
+    nothing more needs hiding (every step only hides, so it ends)."""
+    changed = True
+    while changed:
+        changed = False
+        for period in periods:
+            changed |= _protect_period(period)
+        for longer in periods:
+            for shorter in periods:
+                if longer.holds(shorter):
+                    changed |= _protect_nested(shorter, longer)
+
+
+def _protect_period(period: Period) -> bool:
+    if is_small(period.total) and not period.total_hidden:
+        return period.hide_all()
+    if period.total_hidden:
+        return period.hide_all()
+    changed = False
+    for table in period.tables.values():
+        primary = (table.counts > 0) & (table.counts < threshold()) & ~table.hidden
+        if primary.any():
+            table.hidden |= primary
+            changed = True
+        changed |= _complement(period, table)
+        if period.total_hidden:
+            period.hide_all()
+            return True
+    return changed
+
+
+def _complement(period: Period, table: Table) -> bool:
+    """Hide more cells (the smallest first) until the hidden ones, with the remainder outside
+    every cell, hold at least the threshold together; if nothing is left to hide, the
+    period's total goes."""
+    changed = False
+    remainder = period.total - int(table.counts.sum())
+    while True:
+        # What the total minus the shown cells tells: the hidden cells and the remainder
+        # together. Nothing hidden, or at least the threshold, and no hidden cell is pinned down.
+        held = int(table.counts[table.hidden].sum()) + remainder
+        if held == 0 or held >= threshold():
+            return changed
+        candidates = np.flatnonzero(~table.hidden & (table.counts > 0))
+        if candidates.size == 0:
+            period.total_hidden = True
+            return True
+        table.hidden[candidates[np.argmin(table.counts[candidates])]] = True
+        changed = True
+
+
+def _protect_nested(shorter: Period, longer: Period) -> bool:
+    if shorter.total_hidden:
+        return False
+    if not longer.total_hidden and is_small(longer.total - shorter.total):
+        return shorter.hide_all()
+    changed = False
+    for dim, table in shorter.tables.items():
+        other = longer.tables.get(dim)
+        if other is None:
+            continue
+        difference = other.counts - table.counts
+        bad = ~table.hidden & ~other.hidden & (difference > 0) & (difference < threshold())
+        if bad.any():
+            table.hidden |= bad
+            changed = True
+    return changed

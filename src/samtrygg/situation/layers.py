@@ -17,7 +17,6 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 from numpy.typing import NDArray
-from scipy import ndimage
 
 from samtrygg.analysis.geo import sweref_to_wgs84
 from samtrygg.analysis.hotspots import gi_star
@@ -31,6 +30,7 @@ from . import disclosure
 from .aggregates import per_area
 from .filters import SituationFilters, filter_mask, points_mask, statistics_mask
 from .geometry import HEAT_BANDWIDTH_M, MunicipalityGeometry, geometry_for
+from .release import Release, release_for
 from .snapshot import PRECISIONS, STATUSES, Snapshot, snapshot
 
 MAX_POINTS = 3000
@@ -81,20 +81,34 @@ class View:
         return None if self.aggregates_only and 0 < count < self.threshold else count
 
     @cached_property
+    def release(self) -> Release:
+        """The protected tables aggregates-only users read (situation/release.py)."""
+        return release_for(self.access.municipality)
+
+    @cached_property
+    def published(self) -> disclosure.Period:
+        return self.release.period(self.filters.period)
+
+    @cached_property
     def cells(self) -> NDArray[np.int64]:
         assert self.geometry is not None  # noqa: S101  (callers check)
         return self.geometry.cell_of(self.snap["x"][self.mapped], self.snap["y"][self.mapped])
 
     @cached_property
     def cell_counts(self) -> NDArray[np.float64]:
-        """Counts per 250 m cell inside the municipality (the order of geometry.inside)."""
+        """Counts per 250 m cell inside the municipality (the order of geometry.inside); for
+        aggregates-only users the released counts, a hidden square as 0, so that the grid, the
+        hot spots and the density are made from what may be shown and tell nothing more."""
         assert self.geometry is not None  # noqa: S101
+        if self.aggregates_only:
+            table = self.published.tables["cell"]
+            return np.where(table.hidden, 0, table.counts).astype(float)
         return self.geometry.inside_counts(self.snap["x"][self.mapped], self.snap["y"][self.mapped])
 
 
 def total(view: View) -> dict[str, Any]:
-    n = int(view.selected.sum())
-    return {"count": view.suppress(n), "suppressed": view.suppress(n) is None}
+    n = view.published.shown_total() if view.aggregates_only else int(view.selected.sum())
+    return {"count": n, "suppressed": n is None}
 
 
 def _category_labels(view: View) -> dict[int, str]:
@@ -144,18 +158,20 @@ def heat(view: View) -> dict[str, Any]:
     """Quartic kernel density (events per km²) as weighted points for the heat layer."""
     if view.geometry is None or not view.mapped.any():
         return {"points": [], "max": 0}
-    x, y = view.snap["x"][view.mapped], view.snap["y"][view.mapped]
+    if view.aggregates_only:
+        # Made from the released squares only (each at its centre): it tells nothing the grid
+        # does not, and no blob comes from a square with fewer incidents than the threshold.
+        counts = view.cell_counts.astype(np.int64)
+        if not counts.any():
+            return {"points": [], "max": 0}
+        cx, cy = view.geometry.grid.centres()
+        flat_cells = view.geometry.inside
+        x = np.repeat(cx.ravel()[flat_cells], counts)
+        y = np.repeat(cy.ravel()[flat_cells], counts)
+    else:
+        x, y = view.snap["x"][view.mapped], view.snap["y"][view.mapped]
     result = kde(x, y, grid=view.geometry.heat_grid, bandwidth=HEAT_BANDWIDTH_M)
     density = result.density
-    if view.aggregates_only:
-        # No blob made from fewer incidents than the threshold: count what lies within reach.
-        counts = view.geometry.heat_grid.counts(x, y)
-        reach = int(np.ceil(HEAT_BANDWIDTH_M / view.geometry.heat_grid.cell))
-        nearby = (
-            ndimage.uniform_filter(counts, size=2 * reach + 1, mode="constant")
-            * (2 * reach + 1) ** 2
-        )
-        density = np.where(nearby >= view.threshold - 1e-9, density, 0.0)
     flat = np.flatnonzero(density.ravel() > 0)
     if flat.size > MAX_HEAT_CELLS:
         flat = flat[np.argsort(density.ravel()[flat])[-MAX_HEAT_CELLS:]]
@@ -259,15 +275,9 @@ def areas(view: View) -> dict[str, Any]:
             "pk", "name", "population"
         )
     )
-    ids = np.array([pk for pk, _n, _p in rows], dtype=np.int64)
-    current = per_area(view.snap["area"][view.selected], ids)
-    previous_mask = statistics_mask(view.snap, view.access) & filter_mask(
-        view.snap, view.filters, view.filters.previous_dates()
-    )
-    previous = per_area(view.snap["area"][previous_mask], ids)
+    current, previous = area_counts(view, [pk for pk, _n, _p in rows])
     out = []
-    for (pk, name, population), now, before in zip(rows, current, previous, strict=True):
-        count, earlier = view.suppress(int(now)), view.suppress(int(before))
+    for (pk, name, population), count, earlier in zip(rows, current, previous, strict=True):
         rate = round(count / population * 1000, 2) if count is not None and population else None
         out.append(
             {
@@ -279,7 +289,33 @@ def areas(view: View) -> dict[str, Any]:
                 "rate": rate,
             }
         )
-    return {"areas": out}
+    return {"areas": out, "total": total(view)["count"], "previous_total": _previous_total(view)}
+
+
+def _previous_total(view: View) -> int | None:
+    if view.aggregates_only:
+        return view.release.period(f"previous:{view.filters.period}").shown_total()
+    previous = statistics_mask(view.snap, view.access) & filter_mask(
+        view.snap, view.filters, view.filters.previous_dates()
+    )
+    return int(previous.sum())
+
+
+def area_counts(view: View, ids: list[int]) -> tuple[list[int | None], list[int | None]]:
+    """Incidents per area in the period and in the period before, as this user may see them."""
+    if view.aggregates_only:
+        released = view.release
+        now = dict(zip(released.area_ids, view.published.tables["area"].shown(), strict=True))
+        earlier = released.period(f"previous:{view.filters.period}").tables["area"].shown()
+        before = dict(zip(released.area_ids, earlier, strict=True))
+        return [now.get(pk) for pk in ids], [before.get(pk) for pk in ids]
+    array = np.array(ids, dtype=np.int64)
+    current = per_area(view.snap["area"][view.selected], array)
+    previous_mask = statistics_mask(view.snap, view.access) & filter_mask(
+        view.snap, view.filters, view.filters.previous_dates()
+    )
+    previous = per_area(view.snap["area"][previous_mask], array)
+    return [int(n) for n in current], [int(n) for n in previous]
 
 
 def assessments(view: View) -> dict[str, Any]:

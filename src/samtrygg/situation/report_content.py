@@ -25,10 +25,12 @@ from samtrygg.incidents.models import Category
 from samtrygg.tenancy.models import Municipality, Organisation
 
 from .aggregates import emerging_by_area, per_area, shared_mask, weekly_counts
+from .disclosure import protect_areas, protect_breakdown
 from .geometry import MunicipalityGeometry, geometry_for
 from .localtime import day_number, local_days, local_minutes
 from .models import ImportedTable
 from .near_repeat import near_repeat
+from .release import BAND_HOURS, BANDS
 from .snapshot import Snapshot, snapshot
 
 MONTHS_SV = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
@@ -100,21 +102,26 @@ def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]
 def _by_category(
     snap: Snapshot, now: NDArray[np.bool_], before: NDArray[np.bool_], labels: dict[int, str]
 ) -> list[dict[str, Any]]:
-    rows = []
+    """Counts per category, the period and the one before, each column protected against its
+    total (situation/disclosure.py: a hidden category cannot be worked out by subtraction)."""
+    found = []
     for pk, label in labels.items():
         mine = now & (snap["category"] == pk)
         n, p = int(mine.sum()), int((before & (snap["category"] == pk)).sum())
-        if n == 0 and p == 0:
-            continue
-        cost = float(np.nansum(snap["cost"][mine]))
+        if n or p:
+            found.append((label, mine, n, p))
+    counts, _total = protect_breakdown([n for *_rest, n, _p in found], int(now.sum()))
+    previous, _before = protect_breakdown([p for *_rest, p in found], int(before.sum()))
+    rows = []
+    for (label, mine, _n, _p), shown, earlier in zip(found, counts, previous, strict=True):
         police = snap["police"][mine]
         known = police >= 0
         rows.append(
             {
                 "category": label,
-                "count": _suppress(n),
-                "previous": _suppress(p),
-                "cost": round(cost) if _suppress(n) is not None else None,
+                "count": shown,
+                "previous": earlier,
+                "cost": round(float(np.nansum(snap["cost"][mine]))) if shown is not None else None,
                 "police_share": round(float((police[known] == 1).mean()) * 100)
                 if known.sum() >= settings.SMALL_COUNT_THRESHOLD
                 else None,
@@ -133,18 +140,15 @@ def _by_area(
         Area.objects.filter(municipality=municipality).values_list("pk", "name", "population")
     )
     ids = np.array([a[0] for a in areas], dtype=np.int64)
-    current = per_area(snap["area"][now], ids)
-    previous = per_area(snap["area"][before], ids)
+    current = protect_areas(per_area(snap["area"][now], ids).tolist(), int(now.sum()))
+    previous = protect_areas(per_area(snap["area"][before], ids).tolist(), int(before.sum()))
     rows = []
-    for (_pk, name, population), n, p in zip(
-        areas, current.tolist(), previous.tolist(), strict=True
-    ):
-        shown = _suppress(n)
+    for (_pk, name, population), shown, earlier in zip(areas, current, previous, strict=True):
         rows.append(
             {
                 "area": name,
                 "count": shown,
-                "previous": _suppress(p),
+                "previous": earlier,
                 "population": population,
                 "rate": round(shown / population * 1000, 1) if shown and population else None,
             }
@@ -159,21 +163,23 @@ def _monthly(snap: Snapshot, now: NDArray[np.bool_], period: Period) -> list[dic
     first_m = np.datetime64(period.first, "M").astype(int)
     last_m = np.datetime64(period.last, "M").astype(int)
     counts = np.bincount(month_index - first_m, minlength=last_m - first_m + 1)
+    shown, _total = protect_breakdown([int(c) for c in counts], int(counts.sum()))
     out = []
     for k in range(last_m - first_m + 1):
         year, month = divmod(first_m + k, 12)
-        out.append(
-            {"month": f"{MONTHS_SV[month]} {1970 + year}", "count": _suppress(int(counts[k]))}
-        )
+        out.append({"month": f"{MONTHS_SV[month]} {1970 + year}", "count": shown[k]})
     return out
 
 
 def _weekday_hour(snap: Snapshot, now: NDArray[np.bool_]) -> list[list[int | None]]:
+    """Weekday × four broad time bands (an hour would place a single incident in time), the
+    28 cells protected against the period's total."""
     local = local_minutes(snap["start"][now])
     weekday = ((local // 1440) + 3) % 7
-    hour = (local % 1440) // 60
-    matrix = np.bincount(weekday * 24 + hour, minlength=168).reshape(7, 24)
-    return [[_suppress(int(v)) for v in row] for row in matrix]
+    band = (local % 1440) // 60 // BAND_HOURS
+    cells = np.bincount(weekday * len(BANDS) + band, minlength=7 * len(BANDS))
+    shown, _total = protect_breakdown([int(v) for v in cells], int(cells.sum()))
+    return [shown[day * len(BANDS) : (day + 1) * len(BANDS)] for day in range(7)]
 
 
 def _consequences(snap: Snapshot, now: NDArray[np.bool_], labels: dict[int, str]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +29,7 @@ from .models import (
     TableKind,
     WeeklyPictureSettings,
 )
+from .release import release_for
 
 
 class CreateForm(forms.Form):
@@ -247,6 +247,9 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
     from . import weekly_picture as picture
 
     year, week = week_from_query(request.GET.get("week"))
+    if aggregates_only(access.role):
+        # The last completed week only: the one the release protects with everything else.
+        year, week = picture.week_of(timezone.localdate() - timedelta(days=7))
     current = WeeklyPictureSettings.objects.filter(municipality=access.municipality).first()
     may_send = access.can(Permission.APPROVE_SITUATION_REPORTS)
     form = WeeklySettingsForm(
@@ -274,7 +277,7 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
             return redirect(request.path)
     content = picture.build(access.municipality, year, week)
     if aggregates_only(access.role):
-        content = picture.suppressed(content, settings.SMALL_COUNT_THRESHOLD)
+        content = picture.suppressed(content, release_for(access.municipality))
     fmt = request.GET.get("format")
     if fmt in ("pdf", "docx"):
         data = picture.pdf_bytes(content) if fmt == "pdf" else picture.docx_bytes(content)

@@ -151,6 +151,7 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
         "trend": trend,
         "trend_rows": _trend_rows(trend),
         "weekday_hour": list(zip(WEEKDAYS, weekday_hour["matrix"], strict=True)),
+        "weekday_hour_columns": weekday_hour["columns"],
         "weekday_hour_max": max(
             (v for row in weekday_hour["matrix"] for v in row if v is not None), default=0
         ),
@@ -200,8 +201,9 @@ def dashboard_csv(request: HttpRequest, access: Access, block: str) -> HttpRespo
         for week, values in _trend_rows(trend):
             writer.writerow([week, *[cell(v) for v in values]])
     elif block == "weekday-hour":
-        writer.writerow(["weekday", *[f"{h:02d}" for h in range(24)]])
-        for name, row in zip(WEEKDAYS, board.weekday_hour()["matrix"], strict=True):
+        table = board.weekday_hour()
+        writer.writerow(["weekday", *table["columns"]])
+        for name, row in zip(WEEKDAYS, table["matrix"], strict=True):
             writer.writerow([name, *[cell(v) for v in row]])
     elif block == "areas":
         writer.writerow(["area", "count", "previous", "change_percent", "p", "significant"])

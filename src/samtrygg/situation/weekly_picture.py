@@ -26,11 +26,14 @@ from samtrygg.incidents.models import AreaAssessment, Category, Incident, Status
 from samtrygg.incidents.weekly import missing_reporters
 from samtrygg.tenancy.models import Municipality
 
+from . import disclosure
 from .aggregates import per_area, restricted_ids, shared_mask, weekly_counts
 from .geometry import geometry_for
 from .localtime import day_number, local_days
 from .models import WeeklyPictureSettings
+from .release import Release, release_for
 from .snapshot import snapshot
+from .templatetags.disclosure import count_or_hidden
 
 OPEN = (Status.NEW, Status.TRIAGED, Status.ASSIGNED, Status.IN_PROGRESS)
 
@@ -58,8 +61,17 @@ def build(municipality: Municipality, iso_year: int, iso_week: int) -> dict[str,
     for (pk, name), n, p in zip(areas, now_counts.tolist(), before.tolist(), strict=True):
         chosen = this & (snap["area"] == pk)
         top = np.bincount(snap["category"][chosen]) if chosen.any() else np.zeros(0)
-        main = [labels.get(int(c), "") for c in np.argsort(top)[::-1][:3] if top[c] > 0]
-        area_rows.append({"area": name, "count": n, "previous": p, "main": main})
+        ranked = [int(c) for c in np.argsort(top)[::-1][:3] if top[c] > 0]
+        area_rows.append(
+            {
+                "id": pk,
+                "area": name,
+                "count": n,
+                "previous": p,
+                "main": [labels.get(c, "") for c in ranked],
+                "main_counts": [int(top[c]) for c in ranked],
+            }
+        )
     assessments = [
         {
             "area": a.area.name,
@@ -151,46 +163,62 @@ def _cases(municipality: Municipality, restricted: list[int]) -> list[dict[str, 
     ]
 
 
-def suppressed(content: dict[str, Any], threshold: int) -> dict[str, Any]:
-    """The picture as a viewer may see it (situation/disclosure.py): small counts hidden, and
-    where the areas are shown with the week's total, enough more hidden that no hidden area can
-    be computed from the total ("5 in all, 3 in one area, the other hidden" no longer tells 2).
+def suppressed(content: dict[str, Any], release: Release) -> dict[str, Any]:
+    """The picture as aggregates-only users may see it: the week must be the release's last
+    completed ISO week, and every count is the release's (situation/disclosure.py), so that the
+    picture and the map, the dashboard and the public page hide the same cells and no hidden
+    area can be computed from the week's total ("5 in all, 3 in one area" no longer tells 2).
     """
-    from .disclosure import protect_breakdown
+    threshold = disclosure.threshold()
 
-    shown = f"<{threshold}"
-
-    def text(value: int | None) -> int | str:
-        return shown if value is None else value
-
+    this, before = release.period("week"), release.period("previous:week")
+    if (content["monday"], content["sunday"]) != (this.first, this.last):
+        raise ValueError("aggregates-only users see the last completed week only")
+    now = dict(zip(release.area_ids, this.tables["area"].shown(), strict=True))
+    then = dict(zip(release.area_ids, before.tables["area"].shown(), strict=True))
     out = dict(content)
-    rows = content["per_area"]
-    counts, total = protect_breakdown([r["count"] for r in rows], content["total"])
-    before, previous_total = protect_breakdown(
-        [r["previous"] for r in rows], content["previous_total"]
-    )
-    # A total is hidden only when it is small, or when nothing else could protect a cell.
-    out["total"] = text(total) if total is not None or not content["total"] else "–"
-    if total is None and 0 < content["total"] < threshold:
-        out["total"] = shown
-    out["previous_total"] = (
-        text(previous_total) if previous_total is not None or not content["previous_total"] else "–"
-    )
-    if previous_total is None and 0 < content["previous_total"] < threshold:
-        out["previous_total"] = shown
+    out["total"] = count_or_hidden(this.shown_total())
+    out["previous_total"] = count_or_hidden(before.shown_total())
     out["per_area"] = [
-        # A hidden area's most common categories would tell what its few incidents were.
-        {**row, "count": text(c), "previous": text(p), "main": row["main"] if c else []}
-        for row, c, p in zip(rows, counts, before, strict=True)
+        {
+            **row,
+            "count": count_or_hidden(now.get(row["id"])),
+            "previous": count_or_hidden(then.get(row["id"])),
+            # Only categories with enough incidents in the area: "the main ones were A, B and C"
+            # of an area with three incidents would tell one of each.
+            "main": [
+                label
+                for label, n in zip(row["main"], row["main_counts"], strict=True)
+                if n >= threshold and now.get(row["id"]) is not None
+            ],
+        }
+        for row in content["per_area"]
     ]
+    # An alert names a category: only one whose count this week may be shown.
+    out["alerts"] = [label for label in content["alerts"] if label in _shown_categories(release)]
     cases = content["cases"]
-    open_counts, _ = protect_breakdown([r["open"] for r in cases])
-    overdue_counts, _ = protect_breakdown([r["overdue"] for r in cases])
+    open_counts, _ = disclosure.protect_breakdown([r["open"] for r in cases])
+    overdue_counts, _ = disclosure.protect_breakdown([r["overdue"] for r in cases])
     out["cases"] = [
-        {**row, "open": text(o), "overdue": text(d)}
+        {
+            **row,
+            "open": count_or_hidden(o),
+            # Overdue within open: their difference would be a count too.
+            "overdue": count_or_hidden(
+                None if disclosure.is_small(row["open"] - row["overdue"]) else d
+            ),
+        }
         for row, o, d in zip(cases, open_counts, overdue_counts, strict=True)
     ]
     return out
+
+
+def _shown_categories(release: Release) -> set[str]:
+    labels = dict(
+        Category.objects.filter(pk__in=release.category_ids).values_list("pk", "label_sv")
+    )
+    table = release.period("week").tables["category"].shown()
+    return {labels[pk] for pk, value in zip(release.category_ids, table, strict=True) if value}
 
 
 def pdf_bytes(content: dict[str, Any]) -> bytes:
@@ -268,15 +296,18 @@ def send(
     recipients = settings_row.addresses() if settings_row else []
     if not recipients:
         return 0
+    # The list reaches people outside the municipality's own staff: the protected picture, as of
+    # the Monday after the week (release.py), like a viewer reading it that week.
     content = build(municipality, iso_year, iso_week)
+    content = suppressed(content, release_for(municipality, content["sunday"] + timedelta(days=1)))
     name = f"lagesbild-vecka-{iso_week}"
     with translation.override("sv"):
         message = EmailMessage(
             subject=_("Lägesbild week %(week)d, %(name)s")
             % {"week": iso_week, "name": municipality.name},
             body=_(
-                "Hello!\n\nHere is the lägesbild for week %(week)d: %(n)d incidents "
-                "(%(before)d the week before), as PDF and Word.\n\nSamtrygg\n"
+                "Hello!\n\nHere is the lägesbild for week %(week)d: %(n)s incidents "
+                "(%(before)s the week before), as PDF and Word.\n\nSamtrygg\n"
             )
             % {"week": iso_week, "n": content["total"], "before": content["previous_total"]},
             bcc=recipients,

@@ -80,7 +80,7 @@
           },
           onEachFeature: (feature, layer) => {
             const row = byId[String(feature.id ?? feature.properties.id)] || {};
-            const count = row.count === null || row.count === undefined ? "&lt;3" : row.count;
+            const count = row.count === null || row.count === undefined ? element.dataset.labelHidden : row.count;
             layer.bindPopup("<strong>" + escapeHtml(feature.properties.name) + "</strong><br>" +
               element.dataset.labelCount + ": " + count +
               (row.rate !== null && row.rate !== undefined ? "<br>" + element.dataset.labelRate + ": " + row.rate : ""));
@@ -99,7 +99,7 @@
             const p = f.properties;
             let html = "<strong>" + escapeHtml(p.kind === "hot" ? element.dataset.labelHot : element.dataset.labelCold) +
               " " + p.confidence + " %</strong><br>" + escapeHtml(p.area || "") + "<br>z = " + p.z +
-              "<br>" + element.dataset.labelCount + ": " + (p.count === null ? "&lt;3" : p.count);
+              "<br>" + element.dataset.labelCount + ": " + (p.count === null ? element.dataset.labelHidden : p.count);
             if (element.dataset.problemUrl && p.kind === "hot") {
               const query = new URLSearchParams(params());
               const link = new URLSearchParams();
@@ -125,7 +125,7 @@
         const group = L.featureGroup();
         for (const [s, w, n, e, count] of data.cells) {
           L.rectangle([[s, w], [n, e]], { renderer, color: "#555", weight: 0.5, fillColor: shade(count, max), fillOpacity: 0.7 })
-            .bindPopup(element.dataset.labelCount + ": " + (count === null ? "&lt;3" : count))
+            .bindPopup(element.dataset.labelCount + ": " + (count === null ? element.dataset.labelHidden : count))
             .addTo(group);
         }
         return group;
