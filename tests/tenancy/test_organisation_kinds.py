@@ -152,6 +152,25 @@ def test_memberships_above_the_ceiling_are_listed(world: World, client: Client) 
     assert "Roller över vad organisationen får ha" not in text
 
 
+def test_an_organisation_does_not_become_a_kind_its_members_exceed(world: World) -> None:
+    """dave is the municipality's coordinator: the municipality cannot be turned into a private
+    company under him (he would keep reading every actor's reports). Lowered first, it can."""
+    with pytest.raises(ValidationError) as refused:
+        services.update_organisation(
+            world.access(world.alice), world.a_org, kind=OrganisationKind.SECURITY_COMPANY
+        )
+    message = " ".join(refused.value.message_dict["kind"])
+    assert "dave@example.se" in message and "alice@example.se" in message
+    world.a_org.refresh_from_db()
+    assert world.a_org.kind == "kommunal_forvaltning"
+    # The housing company (reporters only) may become a private company.
+    services.update_organisation(
+        world.access(world.alice), world.a_other_org, kind=OrganisationKind.SECURITY_COMPANY
+    )
+    world.a_other_org.refresh_from_db()
+    assert world.a_other_org.kind == OrganisationKind.SECURITY_COMPANY
+
+
 # --- free text ------------------------------------------------------------------------------
 
 

@@ -76,6 +76,8 @@ def update_organisation(access: Access, organisation: Organisation, **values: An
         values["name"] = _check_organisation_name(access, values["name"], organisation.pk)
     if "kind" in values and values["kind"] not in OrganisationKind.values:
         raise ValidationError({"kind": _("Choose a kind of organisation from the list.")})
+    if "kind" in values and values["kind"] != organisation.kind:
+        _check_kind_fits_members(organisation, values["kind"])
     for key in ORGANISATION_FIELDS:
         if key in values:
             setattr(organisation, key, values[key])
@@ -92,6 +94,34 @@ def update_organisation(access: Access, organisation: Organisation, **values: An
             changes=changes,
         )
     return organisation
+
+
+def _check_kind_fits_members(organisation: Organisation, kind: str) -> None:
+    """A new kind must not leave members (or open invitations) above its role ceiling: they
+    would read what the kind may not (roles.role_ceiling). Their roles are lowered first."""
+    members = organisation.memberships.select_related("user")
+    invitations = Invitation.objects.filter(
+        organisation=organisation, accepted_at=None, revoked_at=None
+    )
+    above = sorted(
+        {m.user.email for m in members if not may_hold(kind, Role(m.role))}
+        | {i.email for i in invitations if not may_hold(kind, Role(i.role))}
+    )
+    if above:
+        raise ValidationError(
+            {
+                "kind": _(
+                    "Members of the kind “%(kind)s” may hold at most the role “%(highest)s”, "
+                    "and %(people)s have a higher role or invitation here. Lower their roles "
+                    "first."
+                )
+                % {
+                    "kind": OrganisationKind(kind).label,
+                    "highest": role_ceiling(kind).label,
+                    "people": ", ".join(above),
+                }
+            }
+        )
 
 
 def _check_grant(access: Access, role: int) -> Role:
