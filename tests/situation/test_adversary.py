@@ -165,7 +165,13 @@ def collect(client: Client, slug: str, today: date, ids: dict[str, int]) -> list
                 {ids[r[0]]: _number(r[2]) for r in rows[1:]},
             )
         )
-    for row in _csv(client.get(base + "/dashboard/trend.csv"))[1:]:
+    trend = _csv(client.get(base + "/dashboard/trend.csv"))
+    # One series of all categories (a split by category is one more table to subtract), and
+    # completed weeks only: the last row is last week.
+    assert len(trend[0]) == 2, trend[0]
+    last_week = last_completed("week", today)[0].isocalendar()
+    assert trend[-1][0] == f"{last_week[0]}-v{last_week[1]:02d}", trend[-1]
+    for row in trend[1:]:
         year, week = (int(p) for p in row[0].split("-v"))
         monday = date.fromisocalendar(year, week, 1)
         out.append(

@@ -73,13 +73,16 @@ def small_numbers_in_text(text: str) -> list[str]:
 
 
 def assert_rows_hidden(url: str, text: str) -> None:
-    """The document's rows for the two categories (1 klotter, 2 brand) read "dolt", never the
-    number; a caption or the method appendix saying "dolt" does not count."""
+    """The document's rows for the two categories (1 klotter, 3 brand: the 3 hidden so that the
+    1 cannot be subtracted) and for Centrum (3 of 4, the fourth outside every area) read "dolt",
+    never the number; a caption or the method appendix saying "dolt" does not count."""
     assert not small_numbers_in_text(text), (url, small_numbers_in_text(text))
     rows = re.findall(r"(Klotter|Brand / anlagd brand)\s+(\S+)", text)
     assert all(value != "1" and value != "2" for _label, value in rows), (url, rows)
     if "/lagesbild/week/" not in url:  # the lägesbild's table of categories
         assert ("Klotter", "dolt") in rows and ("Brand / anlagd brand", "dolt") in rows, (url, rows)
+    areas = re.findall(r"Centrum\s+(\S+)", text)
+    assert "dolt" in areas and "3" not in areas, (url, areas)
 
 
 def test_no_count_under_three_reaches_a_viewer(world: World, client: Client) -> None:
@@ -95,13 +98,15 @@ def test_no_count_under_three_reaches_a_viewer(world: World, client: Client) -> 
     when = datetime.combine(monday + timedelta(days=2), time(12), timezone.get_default_timezone())
     seed_categories(world.a)
     report(world, world.bob, world.a_org, occurred_at=when)
-    for k in (5, 6):
+    # Two fires in Centrum and one outside every area: Centrum's 3 is hidden too, or the total
+    # minus Centrum would tell the lone one outside.
+    for offset in (0.005, 0.006, 0.05):
         report(
             world,
             world.bob,
             world.a_org,
             code="brand",
-            lat=factories.HALMSTAD_LAT + k / 1000,
+            lat=factories.HALMSTAD_LAT + offset,
             occurred_at=when,
         )
     viewer = factories.member(world.a_org, Role.VIEWER, "politiker@example.se")
@@ -149,4 +154,20 @@ def test_no_count_under_three_reaches_a_viewer(world: World, client: Client) -> 
             elif "wordprocessingml" in kind:
                 assert_rows_hidden(url, docx_text(body))
     weekly = client.get(f"/k/{world.a.slug}/lagesbild/week/").content.decode()
-    assert "<strong>3</strong>" in weekly  # the week's total; its two categories stay hidden
+    assert "<strong>4</strong>" in weekly  # the week's total; its categories and Centrum hidden
+    # The same picture e-mailed to the distribution list (people outside the staff, too).
+    from django.core import mail
+
+    from samtrygg.situation import weekly_picture
+    from samtrygg.situation.models import WeeklyPictureSettings
+
+    WeeklyPictureSettings.objects.create(municipality=world.a, recipients="kf@example.se")
+    year, week, _day = monday.isocalendar()
+    assert weekly_picture.send(world.a, year, week) == 1
+    for name, content, kind in mail.outbox[-1].attachments:
+        text = (
+            "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(content))
+            if kind == "application/pdf"
+            else docx_text(content)
+        )
+        assert_rows_hidden(f"/lagesbild/week/ e-mail {name}", text)
