@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from samtrygg.analysis.kde import kde
 from samtrygg.areas.models import Area
+from samtrygg.core import formatting
 from samtrygg.situation.geometry import HEAT_BANDWIDTH_M, geometry_for
 from samtrygg.situation.localtime import day_number, local_days
 from samtrygg.situation.models import SituationReport
@@ -102,7 +103,13 @@ def _squares(n: int) -> str:
 
 
 def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
-    """Plain-language findings from the figures, for the analyst to accept, edit or drop."""
+    """Plain-language findings from the figures, for the analyst to accept, edit or drop (in
+    Swedish, whatever language the analyst uses: they go into the document)."""
+    with translation.override("sv"):
+        return _generated_findings(content)
+
+
+def _generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for area, n in content.get("hotspot_areas", [])[:5]:
         out.append(
@@ -142,16 +149,68 @@ def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
                 "platserna med flest händelser.",
             )
         )
-    if content.get("change_percent") is not None and content.get("change_p", 1) < 0.05:
-        direction = "fler" if content["change_percent"] > 0 else "färre"
+    change, p = content.get("change_percent"), content.get("change_p")
+    if change is not None and p is not None and p < 0.05:
+        direction = "fler" if change > 0 else "färre"
         out.append(
             (
                 "trend",
-                f"Det var {abs(content['change_percent'])} % {direction} händelser än perioden "
-                f"före (signifikant, p = {content['change_p']}).",
+                f"Det var {formatting.percent(abs(change))} {direction} händelser än perioden "
+                f"före, en skillnad som knappast beror på slumpen "
+                f"({formatting.p_value(p)}, exakt Poissontest).",
             )
         )
     return out
+
+
+def periods_text(data: DocumentData) -> str:
+    """ "Period: 2025. Jämförelseperiod: 2024." in words, the same in the PDF and Word."""
+    with translation.override("sv"):
+        text = f"Period: {formatting.period(data.first, data.last)}."
+        previous = data.content.get("previous_period")
+        if previous:
+            first, last = (date.fromisoformat(d) for d in previous)
+            text += f" Jämförelseperiod: {formatting.period(first, last)}."
+        return text
+
+
+def summary_sentence(content: dict[str, Any]) -> str:
+    """The opening sentence of the summary, the same in the PDF and the Word file: the count,
+    and a comparison only where one is honest (report_content._comparison)."""
+    with translation.override("sv"):
+        return _summary_sentence(content)
+
+
+def _summary_sentence(content: dict[str, Any]) -> str:
+    total, previous = content.get("total"), content.get("previous_total")
+    threshold = content.get("threshold", 3)
+    now = f"färre än {threshold} händelser" if total is None else formatting.incidents(total)
+    comparison = content.get("comparison") or {"comparable": True}
+    if comparison.get("reason") == "incomplete":
+        since = comparison.get("since")
+        when = formatting.day(date.fromisoformat(since)) if since else "–"
+        return (
+            f"Under perioden rapporterades {now}. Jämförelse med perioden före saknas: "
+            f"uppgifterna i Samtrygg börjar {when}, efter jämförelseperiodens början."
+        )
+    before = f"färre än {threshold}" if previous is None else formatting.number(previous)
+    if comparison.get("reason") == "coverage":
+        n_now, n_before = comparison["organisations"]
+        per_now, per_before = comparison["per_organisation"]
+        per = (
+            f" Per rapporterande organisation: {formatting.number(per_now, 1)} mot "
+            f"{formatting.number(per_before, 1)}."
+            if per_now is not None and per_before is not None
+            else ""
+        )
+        return (
+            f"Under perioden rapporterades {now} ({before} perioden före). Ingen förändring "
+            f"anges: {n_now} organisationer rapporterade under perioden och {n_before} perioden "
+            f"före, så skillnaden speglar framför allt hur många som rapporterar.{per}"
+        )
+    change = content.get("change_percent")
+    shift = f", {formatting.percent(change, signed=True)}" if change is not None else ""
+    return f"Under perioden rapporterades {now} ({before} perioden före{shift})."
 
 
 def render_images(municipality: Municipality, content: dict[str, Any]) -> dict[str, str]:
@@ -274,6 +333,8 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
     return {
         "d": data,
         "c": data.content,
+        "summary": summary_sentence(data.content),
+        "periods": periods_text(data),
         "images": data.images,
         "methods": [
             (h, t.format(threshold=data.content.get("threshold", 3))) for h, t in METHOD_NOTES

@@ -70,8 +70,10 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     document.add_paragraph(
         "Lägesbild enligt lag (2023:196) om kommuners ansvar för brottsförebyggande arbete, 4 §."
     )
+    from .situation_report import periods_text, summary_sentence
+
     document.add_paragraph(
-        f"Period: {data.first:%Y-%m-%d} – {data.last:%Y-%m-%d}. Version {data.version}. "
+        f"{periods_text(data)} Version {data.version}. "
         + ("Godkänd." if data.status == "approved" else "Utkast – inte godkänt.")
     )
     document.add_heading("Innehåll", level=1)
@@ -79,8 +81,7 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     document.add_page_break()
 
     document.add_heading("Sammanfattning", level=1)
-    total = "färre än 3" if c["total"] is None else str(c["total"])
-    document.add_paragraph(f"Under perioden rapporterades {total} händelser.")
+    document.add_paragraph(summary_sentence(c))
     for finding in data.findings:
         document.add_paragraph(finding["text"], style="List Bullet")
 

@@ -47,6 +47,14 @@ class Period:
         return (self.last - self.first).days + 1
 
     def previous(self) -> Period:
+        """The period before, of equal length: the same number of calendar months back when the
+        period is whole months (2024 before 2025, not 2 January–31 December 2024), else as
+        many days back."""
+        if self.first.day == 1 and (self.last + timedelta(days=1)).day == 1:
+            start = self.first.year * 12 + self.first.month - 1
+            months = self.last.year * 12 + self.last.month - start
+            earlier = start - months
+            return Period(date(earlier // 12, earlier % 12 + 1, 1), self.first - timedelta(days=1))
         return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
 
 
@@ -71,7 +79,8 @@ def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]
     geometry = geometry_for(municipality)
     categories = {c.pk: c.label_sv for c in Category.objects.filter(municipality=municipality)}
     total, previous = int(now_mask.sum()), int(before_mask.sum())
-    test = change(total, previous)
+    comparison = _comparison(snap, now_mask, before_mask, period)
+    test = change(total, previous) if comparison["comparable"] else None
     content: dict[str, Any] = {
         "municipality": municipality.name,
         "period": [first.isoformat(), last.isoformat()],
@@ -82,8 +91,9 @@ def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]
         "threshold": settings.SMALL_COUNT_THRESHOLD,
         "total": _suppress(total),
         "previous_total": _suppress(previous),
-        "change_percent": None if not previous else round(test.percent_change),
-        "change_p": round(test.p, 4),
+        "change_percent": round(test.percent_change) if test and previous else None,
+        "change_p": round(test.p, 4) if test else None,
+        "comparison": comparison,
         "by_category": _by_category(snap, now_mask, before_mask, categories),
         "by_area": _by_area(snap, municipality, now_mask, before_mask),
         "monthly": _monthly(snap, now_mask, period),
@@ -97,6 +107,45 @@ def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]
         content.update(_spatial(snap, municipality, geometry, now_mask, period, categories))
     content["alerts"] = _alerts(snap, municipality, period, categories)
     return content
+
+
+# A change in how many organisations report is a change in coverage, not in crime.
+COVERAGE_CHANGE = 0.25
+# The first incident may come a few days after the comparison period begins without the data
+# being incomplete (nothing may have happened on 1 January).
+DATA_START_GRACE = timedelta(days=14)
+
+
+def _comparison(
+    snap: Snapshot, now: NDArray[np.bool_], before: NDArray[np.bool_], period: Period
+) -> dict[str, Any]:
+    """Whether the period may be compared with the one before: only when the municipality's
+    data cover the whole comparison period and about as many organisations reported in both.
+    Otherwise no change and no significance is claimed, and the reason is said."""
+    days = local_days(snap["start"][snap.counted])
+    since = date(1970, 1, 1) + timedelta(days=int(days.min())) if days.size else None
+    organisations = (
+        len(set(snap["organisation"][now].tolist()) - {-1}),
+        len(set(snap["organisation"][before].tolist()) - {-1}),
+    )
+    previous = period.previous()
+    reason = None
+    if since is None or since > previous.first + DATA_START_GRACE:
+        reason = "incomplete"
+    elif not organisations[1] or abs(organisations[0] - organisations[1]) > (
+        COVERAGE_CHANGE * organisations[1]
+    ):
+        reason = "coverage"
+    return {
+        "comparable": reason is None,
+        "reason": reason,
+        "since": since.isoformat() if since else None,
+        "organisations": organisations,
+        "per_organisation": [
+            round(int(mask.sum()) / n, 1) if n else None
+            for mask, n in ((now, organisations[0]), (before, organisations[1]))
+        ],
+    }
 
 
 def _by_category(
@@ -285,6 +334,9 @@ def _alerts(
     ids = list(labels)
     result = farrington(weekly_counts(snap["category"][mask], week, ids, n_weeks))
     first_week = (day_number(period.first) - day_number(history.first)) // 7
+    # An alert compares a week with the same weeks of earlier years: none before a year of data.
+    started = int(local_days(snap["start"][snap.counted]).min())
+    first_week = max(first_week, (started + 364 - day_number(history.first)) // 7)
     for row, pk in enumerate(ids):
         weeks = [int(w) for w in np.flatnonzero(result.alert[row, first_week:])]
         if weeks:

@@ -1,0 +1,182 @@
+"""Honest statistics in the statutory lägesbild (issue 12, items 5 and 6): the comparison period
+is the calendar period before, a comparison with a period the data do not cover (or while more
+organisations began reporting) claims no change and says why, and numbers are written the
+Swedish way by one formatter. Expected strings are written by hand."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, datetime, time, timedelta
+
+import pypdfium2 as pdfium
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from samtrygg.core import formatting
+from samtrygg.incidents.categories import seed_categories
+from samtrygg.situation import services
+from samtrygg.situation.report_content import Period, build
+
+from ..conftest import World
+from ..incidents.test_incidents import report
+
+pytestmark = pytest.mark.usefixtures("swedish")
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        # A calendar year before a calendar year, also across a leap year (not 2 January).
+        (date(2025, 1, 1), date(2025, 12, 31), (date(2024, 1, 1), date(2024, 12, 31))),
+        (date(2024, 1, 1), date(2024, 12, 31), (date(2023, 1, 1), date(2023, 12, 31))),
+        (date(2025, 4, 1), date(2025, 6, 30), (date(2025, 1, 1), date(2025, 3, 31))),
+        (date(2025, 3, 1), date(2025, 3, 31), (date(2025, 2, 1), date(2025, 2, 28))),
+        (date(2025, 1, 1), date(2025, 2, 28), (date(2024, 11, 1), date(2024, 12, 31))),
+        # Not whole months: as many days back.
+        (date(2025, 3, 10), date(2025, 3, 16), (date(2025, 3, 3), date(2025, 3, 9))),
+    ],
+)
+def test_the_comparison_period_is_the_calendar_period_before(
+    first: date, last: date, expected: tuple[date, date]
+) -> None:
+    previous = Period(first, last).previous()
+    assert (previous.first, previous.last) == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "swedish", "english"),
+    [
+        (lambda: formatting.number(4028000), "4\u00a0028\u00a0000", "4,028,000"),
+        (lambda: formatting.number(239.84, 1), "239,8", "239.8"),
+        (lambda: formatting.number(1.333, 2), "1,33", "1.33"),
+        (lambda: formatting.money(4028000), "4\u00a0028\u00a0000\u00a0kr", "4,028,000\u00a0kr"),
+        (lambda: formatting.percent(41), "41\u00a0%", "41\u00a0%"),
+        (lambda: formatting.percent(-8, signed=True), "−8\u00a0%", "−8\u00a0%"),
+        (lambda: formatting.p_value(2.05e-174), "p < 0,001", "p < 0.001"),
+        (lambda: formatting.p_value(0.0123), "p = 0,012", "p = 0.012"),
+        (lambda: formatting.incidents(1), "1 händelse", "1 incident"),
+        (lambda: formatting.incidents(1200), "1\u00a0200 händelser", "1,200 incidents"),
+        (lambda: formatting.day(date(2025, 1, 1)), "1 januari 2025", "1 January 2025"),
+        (lambda: formatting.period(date(2025, 1, 1), date(2025, 12, 31)), "2025", "2025"),
+        (
+            lambda: formatting.period(date(2025, 1, 1), date(2025, 6, 30)),
+            "1 januari–30 juni 2025",
+            "1 January–30 June 2025",
+        ),
+        (
+            lambda: formatting.period(date(2024, 12, 1), date(2025, 1, 31)),
+            "1 december 2024–31 januari 2025",
+            "1 December 2024–31 January 2025",
+        ),
+    ],
+)
+def test_one_formatter(call: object, swedish: str, english: str) -> None:
+    with translation.override("sv"):
+        assert call() == swedish  # type: ignore[operator]
+    with translation.override("en"):
+        assert call() == english  # type: ignore[operator]
+
+
+def _when(day: date, hour: int = 12) -> datetime:
+    return datetime.combine(day, time(hour), timezone.get_default_timezone())
+
+
+def _pdf_text(raw: bytes) -> str:
+    return "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(raw))
+
+
+def _docx_text(raw: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        return archive.read("word/document.xml").decode()
+
+
+def test_data_that_start_mid_period_get_no_comparison(world: World, client: Client) -> None:
+    """A kommun that began reporting in December last year: its lägesbild for last year has
+    3 incidents in the comparison period's place and 40 in the year. Not "1 233 % fler
+    (signifikant)", but "Jämförelse … saknas", in the PDF and in the Word file alike."""
+    seed_categories(world.a)
+    year = timezone.localdate().year - 1
+    for k in range(3):
+        report(world, world.bob, world.a_org, occurred_at=_when(date(year - 1, 12, 10 + k)))
+    for k in range(40):
+        report(
+            world,
+            world.bob,
+            world.a_org,
+            occurred_at=_when(date(year, 1, 5) + timedelta(days=8 * k)),
+        )
+    content = build(world.a, date(year, 1, 1), date(year, 12, 31))
+    assert content["previous_period"] == [f"{year - 1}-01-01", f"{year - 1}-12-31"]
+    assert content["comparison"]["reason"] == "incomplete"
+    assert content["change_percent"] is None and content["change_p"] is None
+    created = services.create_report(
+        world.access(world.dave), title="Lägesbild", first=date(year, 1, 1), last=date(year, 12, 31)
+    )
+    assert not created.findings.filter(kind="trend").exists()
+    client.force_login(world.dave)
+    base = f"/k/{world.a.slug}/lagesbild/{created.pk}/document"
+    for text in (
+        _pdf_text(client.get(f"{base}.pdf").content),
+        _docx_text(client.get(f"{base}.docx").content),
+    ):
+        assert "Jämförelse med perioden före saknas" in text
+        assert f"uppgifterna i Samtrygg börjar 10 december {year - 1}" in text
+        assert "fler händelser än perioden före" not in text and "perioden före, +" not in text
+        assert f"Jämförelseperiod: {year - 1}." in text
+
+
+def test_more_organisations_reporting_is_not_a_rise(world: World) -> None:
+    """Two organisations reported last year, one the year before (with as many incidents each):
+    twice as many incidents, yet no change is claimed; the rate per organisation is given."""
+    seed_categories(world.a)
+    year = timezone.localdate().year - 1
+    for k in range(20):
+        day = date(year - 1, 1, 3) + timedelta(days=17 * k)
+        report(world, world.bob, world.a_org, occurred_at=_when(day))
+        report(world, world.bob, world.a_org, occurred_at=_when(day + timedelta(days=365)))
+        report(world, world.carol, world.a_other_org, occurred_at=_when(day + timedelta(days=366)))
+    content = build(world.a, date(year, 1, 1), date(year, 12, 31))
+    assert content["comparison"]["reason"] == "coverage"
+    assert content["comparison"]["organisations"] == (2, 1)
+    from samtrygg.documents.situation_report import generated_findings, summary_sentence
+
+    sentence = summary_sentence(content)
+    assert "Ingen förändring anges: 2 organisationer" in sentence
+    assert "Per rapporterande organisation: 20,0 mot 20,0." in sentence
+    assert not [kind for kind, _text in generated_findings(content) if kind == "trend"]
+
+
+def test_a_comparable_change_is_written_the_swedish_way(world: World) -> None:
+    seed_categories(world.a)
+    year = timezone.localdate().year - 1
+    for k in range(10):
+        report(
+            world,
+            world.bob,
+            world.a_org,
+            occurred_at=_when(date(year - 1, 1, 3) + timedelta(days=30 * k)),
+        )
+    for k in range(30):
+        report(
+            world,
+            world.bob,
+            world.a_org,
+            occurred_at=_when(date(year, 1, 10) + timedelta(days=11 * k)),
+        )
+    content = build(world.a, date(year, 1, 1), date(year, 12, 31))
+    assert content["comparison"]["comparable"]
+    from samtrygg.documents.situation_report import generated_findings, summary_sentence
+
+    # 30 against 10: +200 %. The exact Poisson test of 30 against 10 is the binomial test of 30
+    # of 40 at one half: scipy.stats.binomtest(30, 40, 0.5).pvalue = 0.00222 -> "p = 0,002"
+    # (the years differ by a day; the product treats them as equal exposure).
+    assert summary_sentence(content) == (
+        "Under perioden rapporterades 30 händelser (10 perioden före, +200\u00a0%)."
+    )
+    trend = [text for kind, text in generated_findings(content) if kind == "trend"]
+    assert trend == [
+        "Det var 200\u00a0% fler händelser än perioden före, en skillnad som knappast beror på "
+        "slumpen (p = 0,002, exakt Poissontest)."
+    ]
