@@ -7,6 +7,7 @@ samtrygg scheduler | run-scheduled                   scheduled jobs: every minut
 samtrygg demo [--seed S] [--no-serve]                build the demo, then serve it
 samtrygg createadmin --email E --municipality SLUG   first administrator of a municipality
 samtrygg import-areas FILE --municipality SLUG --kind KIND
+samtrygg import-bra FILE | import-population FILE    Brå's reported crime, SCB's population
 samtrygg migrate | check | shell | ...               any Django management command
 """
 

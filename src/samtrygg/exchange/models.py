@@ -138,3 +138,63 @@ class BackgroundJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+class ReportedCrime(models.Model):
+    """Reported crimes (anmälda brott) from Brå's statistics: one region, crime group and year.
+    National reference data like Polisen's events: one table for the whole installation, read by
+    every municipality, written only by exchange/reference_stats.py. ``count`` is None where the
+    source says "uppgift saknas" ("..")."""
+
+    region_code = models.CharField(_("region code"), max_length=4)  # "00", county "13", "1380"
+    region_name = models.CharField(_("region"), max_length=100)
+    crime_group = models.CharField(_("crime group"), max_length=64)  # slug of the label
+    crime_group_label = models.CharField(_("crime group"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    count = models.PositiveIntegerField(_("reported crimes"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("reported crimes")
+        verbose_name_plural = _("reported crimes")
+        ordering = ["region_code", "crime_group", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "crime_group", "year"], name="reported_crime_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1950, year__lte=2100),
+                name="reported_crime_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.crime_group_label} {self.year}: {self.count}"
+
+
+class Population(models.Model):
+    """Population (folkmängd 31 december) from SCB per region and year; national reference data,
+    written only by exchange/reference_stats.py."""
+
+    region_code = models.CharField(_("region code"), max_length=4)
+    region_name = models.CharField(_("region"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("population")
+        verbose_name_plural = _("population")
+        ordering = ["region_code", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "year"], name="population_unique"),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1950, year__lte=2100),
+                name="population_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.year}: {self.population}"

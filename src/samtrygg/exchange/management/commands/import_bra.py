@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from samtrygg.core.management.helpers import read_bytes_or_error
+from samtrygg.exchange.reference_stats import (
+    ReferenceImportError,
+    describe,
+    import_reported_crime,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import reported crime from Brå's statistics database (CSV or XLSX, the layouts in "
+        "exchange/reference_stats.py); figures already there are updated."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--source", default="Brå, anmälda brott", help="source text shown")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        raw = read_bytes_or_error(options["file"])
+        try:
+            result = import_reported_crime(
+                raw, actor="samtrygg import-bra", source=options["source"]
+            )
+        except ReferenceImportError as error:
+            raise CommandError("\n".join([_("Nothing was imported."), *error.errors])) from None
+        self.stdout.write(describe(result))
