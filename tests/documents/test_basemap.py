@@ -9,6 +9,7 @@ import http.server
 import io
 import math
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,6 +219,11 @@ def test_lagesbild_pdf_maps_over_tiles_cached_and_without_service(
     assert first.status_code == 200
     with_tiles = [m for m in pdf_maps(first.content) if share_of(m, MAGENTA) > 0.2]
     assert with_tiles  # the map in the PDF lies on the tiles
+    text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(first.content))
+    assert f"Bakgrundskarta: {ATTRIBUTION}." in text  # the credit under the maps, as text
+    word = client.get(url.replace(".pdf", ".docx")).content
+    with zipfile.ZipFile(io.BytesIO(word)) as archive:
+        assert f"Bakgrundskarta: {ATTRIBUTION}." in archive.read("word/document.xml").decode()
     fetched = len(tiles.paths)
     assert fetched > 0
 

@@ -13,6 +13,7 @@ could diffuse), C (comparison area, like R but untreated). Counts before (b) and
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -264,4 +265,9 @@ def summarise(evaluation: Evaluation, language: str = "sv") -> str:
     if q is not None and w.ci_high < 0 and evaluation.buffer is not None:
         parts.append(text["diffusion" if q > 0 else "displacement"].format(wdq=q))
     parts.append(text["caveat"])
-    return " ".join(parts)
+    joined = " ".join(parts)
+    if language.startswith("en"):
+        return joined
+    # Swedish: a decimal comma, and a true minus sign before a number.
+    joined = re.sub(r"(?<=\d)\.(?=\d)", ",", joined)
+    return re.sub(r"(?<![\w])-(?=\d)", "−", joined)

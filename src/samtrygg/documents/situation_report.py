@@ -39,8 +39,10 @@ METHOD_NOTES = [
     (
         "Heta punkter",
         "Getis-Ord Gi* på rutor om 250 × 250 m i SWEREF 99 TM med grannar inom en ruta "
-        "(drottningens grannskap, rutan själv inräknad). Signifikans med normalapproximation och "
-        "kontroll av andelen falska upptäckter (Benjamini–Hochberg) på 99, 95 och 90 %.",
+        "(de åtta omgivande rutorna, även diagonalt, och rutan själv). Signifikans med "
+        "normalapproximation och kontroll av andelen falska upptäckter (Benjamini–Hochberg) på "
+        "99, 95 och 90 %. I texten kallas de heta punkter och beskrivs som andel av ytan och av "
+        "händelserna.",
     ),
     (
         "Täthet",
@@ -68,15 +70,16 @@ METHOD_NOTES = [
         "minst en händelse) som hade flest händelser.",
     ),
 ]
+# How each emerging hot-spot class reads to a politician (the class names stay in the appendix).
 EMERGING_SV = {
-    "new": "ny",
-    "consecutive": "sammanhängande",
-    "intensifying": "intensifierad",
-    "persistent": "ihållande",
-    "diminishing": "avtagande",
-    "sporadic": "sporadisk",
-    "oscillating": "pendlande",
-    "historical": "historisk",
+    "new": "blivit en het punkt för första gången",
+    "consecutive": "varit heta punkter de senaste veckorna i rad",
+    "intensifying": "varit heta punkter med allt fler händelser",
+    "persistent": "varit heta punkter nästan hela tiden",
+    "diminishing": "varit heta punkter men med allt färre händelser",
+    "sporadic": "då och då varit heta punkter",
+    "oscillating": "växlat mellan få och många händelser",
+    "historical": "varit heta punkter tidigare men inte nu",
 }
 
 
@@ -98,8 +101,8 @@ class DocumentData:
     generated_at: str = ""
 
 
-def _squares(n: int) -> str:
-    return f"{n} ruta" if n == 1 else f"{n} rutor"
+def _places(n: int) -> str:
+    return "1 plats" if n == 1 else f"{formatting.number(n)} platser"
 
 
 def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
@@ -111,17 +114,21 @@ def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for area, n in content.get("hotspot_areas", [])[:5]:
+    for spot in content.get("hotspot_shares", [])[:5]:
         out.append(
-            ("hotspots", f"{area} har {_squares(n)} som är statistiskt signifikanta heta punkter.")
+            (
+                "hotspots",
+                f"Heta punkter i {spot['area']}: {formatting.percent(spot['surface_percent'], 1)} "
+                f"av kommunens yta, {formatting.percent(spot['incident_percent'])} av händelserna "
+                "med angiven plats.",
+            )
         )
     for row in content.get("emerging", [])[:5]:
         kind = EMERGING_SV.get(row["kind"], row["kind"])
         out.append(
             (
                 "emerging",
-                f"I {row['area']} finns {_squares(row['squares'])} klassade som {kind} het "
-                "punkt de senaste veckorna.",
+                f"I {row['area']} har {_places(row['squares'])} {kind} under de senaste veckorna.",
             )
         )
     near = content.get("near_repeat")
@@ -129,24 +136,26 @@ def _generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(
             (
                 "near_repeat",
-                "Efter en brand, skadegörelse eller klotter är risken för en ny inom 200 m "
-                f"förhöjd i 7 dagar ({near['ratio']} gånger det förväntade, p = {near['p']}).",
+                "Efter en brand, skadegörelse eller klotter är risken för en ny inom 200 meter "
+                f"förhöjd i en vecka: {formatting.number(near['ratio'], 1)} gånger så hög som "
+                "väntat.",
             )
         )
     for alert in content.get("alerts", []):
         out.append(
             (
                 "alerts",
-                f"{alert['category']}: ovanligt många händelser under {alert['weeks']} av "
-                "periodens veckor.",
+                f"{alert['category']}: ovanligt många händelser under "
+                f"{formatting.number(alert['weeks'])} av periodens veckor, jämfört med samma "
+                "veckor tidigare år.",
             )
         )
     if content.get("concentration_top10") is not None:
         out.append(
             (
                 "concentration",
-                f"{content['concentration_top10']} % av händelserna inträffade på de 10 % av "
-                "platserna med flest händelser.",
+                f"{formatting.percent(content['concentration_top10'])} av händelserna inträffade "
+                f"på de {formatting.percent(10)} av platserna med flest händelser.",
             )
         )
     change, p = content.get("change_percent"), content.get("change_p")
@@ -172,6 +181,36 @@ def periods_text(data: DocumentData) -> str:
             first, last = (date.fromisoformat(d) for d in previous)
             text += f" Jämförelseperiod: {formatting.period(first, last)}."
         return text
+
+
+def base_map_credit() -> str:
+    """The base map's attribution under the maps (the same line in the PDF and Word)."""
+    from django.conf import settings
+
+    if settings.MAP_TILE_URL and settings.MAP_TILE_ATTRIBUTION:
+        return f"Bakgrundskarta: {settings.MAP_TILE_ATTRIBUTION}."
+    return ""
+
+
+def consequences_text(content: dict[str, Any]) -> str:
+    """The consequences paragraph, the same in the PDF and the Word file."""
+    c = content["consequences"]
+    with translation.override("sv"):
+        text = (
+            f"Uppskattad kostnad för skadegörelse, klotter, bränder m.m.: "
+            f"{formatting.money(c['cost_total'])} ({formatting.incidents(c['with_cost'])} med "
+            "kostnad angiven)."
+        )
+        if c["police_share"] is not None:
+            text += (
+                f" Andel polisanmälda händelser: {formatting.percent(c['police_share'])} (av "
+                f"{formatting.number(c['police_known'])} där det är känt)."
+            )
+        if c["severe_share"] is not None:
+            text += (
+                f" Andel bedömda som allvarliga (nivå 3): {formatting.percent(c['severe_share'])}."
+            )
+    return text
 
 
 def summary_sentence(content: dict[str, Any]) -> str:
@@ -334,6 +373,8 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
         "d": data,
         "c": data.content,
         "summary": summary_sentence(data.content),
+        "consequences": consequences_text(data.content),
+        "base_map": base_map_credit(),
         "periods": periods_text(data),
         "images": data.images,
         "methods": [

@@ -13,6 +13,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from samtrygg.core import formatting
+
 if TYPE_CHECKING:
     from .situation_report import DocumentData
 
@@ -43,7 +45,17 @@ def _table(document: Any, header: list[str], rows: list[list[Any]]) -> None:
     for row in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = "dolt" if value is None else str(value)
+            cell.text = _text(value)
+
+
+def _text(value: Any) -> str:
+    """A table cell as the PDF writes it: a hidden count "dolt", numbers the Swedish way."""
+    if value is None:
+        return "dolt"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    decimals = 0 if float(value).is_integer() else 1
+    return formatting.number(value, decimals)
 
 
 def _image(document: Any, encoded: str | None, caption: str) -> None:
@@ -70,7 +82,12 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     document.add_paragraph(
         "Lägesbild enligt lag (2023:196) om kommuners ansvar för brottsförebyggande arbete, 4 §."
     )
-    from .situation_report import periods_text, summary_sentence
+    from .situation_report import (
+        base_map_credit,
+        consequences_text,
+        periods_text,
+        summary_sentence,
+    )
 
     document.add_paragraph(
         f"{periods_text(data)} Version {data.version}. "
@@ -89,9 +106,15 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     document.add_heading("Händelser per kategori", 2)
     _table(
         document,
-        ["Kategori", "Perioden", "Perioden före", "Kostnad (kr)", "Polisanmäld andel (%)"],
+        ["Kategori", "Perioden", "Perioden före", "Kostnad", "Polisanmäld andel"],
         [
-            [r["category"], r["count"], r["previous"], r["cost"] or "–", r["police_share"] or "–"]
+            [
+                r["category"],
+                r["count"],
+                r["previous"],
+                "–" if r["cost"] is None else formatting.money(r["cost"]),
+                "–" if r["police_share"] is None else formatting.percent(r["police_share"]),
+            ]
             for r in c["by_category"]
         ],
     )
@@ -101,7 +124,13 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         document,
         ["Område", "Händelser", "Perioden före", "Invånare", "Per 1 000 invånare"],
         [
-            [r["area"], r["count"], r["previous"], r["population"] or "–", r["rate"] or "–"]
+            [
+                r["area"],
+                r["count"],
+                r["previous"],
+                "–" if r["population"] is None else formatting.number(r["population"]),
+                "–" if r["rate"] is None else formatting.number(r["rate"], 1),
+            ]
             for r in c["by_area"]
         ],
     )
@@ -110,26 +139,31 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     _image(
         document,
         images.get("map_hotspots"),
-        "Figur 4. Statistiskt signifikanta heta punkter (Gi*).",
+        "Figur 4. Heta punkter: platser med tydligt fler händelser än omgivningen.",
     )
+    if base_map_credit() and images.get("map_areas"):
+        document.add_paragraph(base_map_credit())
     document.add_heading("När: trender och tidsmönster", 2)
     _image(document, images.get("chart_monthly"), "Figur 5. Händelser per månad.")
-    _image(document, images.get("chart_weekday_hour"), "Figur 6. Veckodag och timme.")
-    document.add_heading("Konsekvenser", 2)
-    consequences = c["consequences"]
-    document.add_paragraph(
-        f"Uppskattad kostnad: {consequences['cost_total']} kr "
-        f"({consequences['with_cost']} händelser med kostnad). "
-        + (
-            f"Andel polisanmälda: {consequences['police_share']} %."
-            if consequences["police_share"] is not None
-            else ""
-        )
+    _table(document, ["Månad", "Händelser"], [[r["month"], r["count"]] for r in c["monthly"]])
+    _image(
+        document,
+        images.get("chart_weekday_hour"),
+        "Figur 6. Händelser per veckodag och tid på dygnet (block om sex timmar).",
     )
+    document.add_heading("Konsekvenser", 2)
+    document.add_paragraph(consequences_text(c))
+    costliest = c["consequences"]["costliest"]
+    if costliest:
+        _table(
+            document,
+            ["Kategorier med störst skadekostnad", "Kostnad"],
+            [[r["category"], formatting.money(r["cost"])] for r in costliest],
+        )
     document.add_heading("Polisens händelser", 2)
     document.add_paragraph(
-        f"{c['police']['total']} av Polisens publicerade händelser gällde kommunen "
-        f"({c['police']['county']} till gällde länet som helhet)."
+        f"{formatting.number(c['police']['total'])} av Polisens publicerade händelser gällde "
+        f"kommunen ({formatting.number(c['police']['county'])} till gällde länet som helhet)."
     )
 
     document.add_heading("2. Annan relevant information", 1)
@@ -146,9 +180,8 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
 
     document.add_heading("3. Analys", 1)
     document.add_paragraph(data.analysis_text or "Analytikerns text saknas ännu.")
-    document.add_heading("Iakttagelser ur data", 2)
-    for finding in data.findings:
-        document.add_paragraph(finding["text"], style="List Bullet")
+    if not data.findings:
+        document.add_paragraph("Inga iakttagelser ur data har godtagits.")
 
     document.add_heading("Källor som använts och som lämnats utanför", 1)
     document.add_heading("Använda", 2)

@@ -88,7 +88,17 @@ class SafeCsvWriter:
         self._writer = csv.writer(stream, delimiter=";")
 
     def writerow(self, values: Iterable[Any]) -> Any:
-        return self._writer.writerow(safe_cells(list(values)))
+        return self._writer.writerow([_decimal_comma(v) for v in safe_cells(list(values))])
+
+
+def _decimal_comma(value: Any) -> Any:
+    """A decimal number with a comma, as Swedish Excel reads it (a point makes it a date or
+    text); no thousands separator, so that it stays a number."""
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        return f"{value:.6f}".rstrip("0").rstrip(".").replace(".", ",")
+    return value
 
 
 def _row(access: Access, incident: Incident) -> list[Any]:

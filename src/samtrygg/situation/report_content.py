@@ -265,9 +265,11 @@ def _spatial(
     counts = geometry.inside_counts(snap["x"][mapped], snap["y"][mapped])
     names = dict(Area.objects.filter(municipality=municipality).values_list("pk", "name"))
     hot: list[dict[str, Any]] = []
+    hot_cells: list[int] = []
     if counts.sum() > 0:
         result = gi_star(counts, geometry.weights, fdr=True)
-        for k in np.flatnonzero(result.bins > 0):
+        hot_cells = np.flatnonzero(result.bins > 0).tolist()
+        for k in hot_cells:
             area = geometry.cell_area[k]
             hot.append(
                 {
@@ -278,13 +280,27 @@ def _spatial(
                 }
             )
     by_area: dict[str, int] = {}
-    for spot in hot:
+    incidents_by_area: dict[str, float] = {}
+    for spot, k in zip(hot, hot_cells, strict=True):
         by_area[spot["area"]] = by_area.get(spot["area"], 0) + 1
+        incidents_by_area[spot["area"]] = incidents_by_area.get(spot["area"], 0) + counts[k]
+    # Each area's hot spots as shares of the municipality's surface and of the incidents with a
+    # place ("Centrum: 0,4 % av ytan, 23 % av händelserna"): the plain way to say it.
+    shares = [
+        {
+            "area": area,
+            "squares": n,
+            "surface_percent": n / len(geometry.inside) * 100,
+            "incident_percent": float(incidents_by_area[area] / counts.sum() * 100),
+        }
+        for area, n in sorted(by_area.items(), key=lambda item: -item[1])
+    ]
     places = counts[counts > 0]
     share = concentration(places, (0.10,))[0.10] if places.size else None
     return {
         "hotspots": hot,
         "hotspot_areas": sorted(by_area.items(), key=lambda item: -item[1]),
+        "hotspot_shares": shares,
         "concentration_top10": round(share * 100) if share is not None else None,
         "places_with_incidents": int(places.size),
         "near_repeat": _near_repeat(snap, municipality, now),
