@@ -6,6 +6,7 @@ Swedish way by one formatter. Expected strings are written by hand."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 
@@ -180,3 +181,65 @@ def test_a_comparable_change_is_written_the_swedish_way(world: World) -> None:
         "Det var 200\u00a0% fler händelser än perioden före, en skillnad som knappast beror på "
         "slumpen (p = 0,002, exakt Poissontest)."
     ]
+
+
+def _demo_figures(name: str) -> dict[str, list[str]]:
+    """The demo's Brå or SCB file read by hand (not by the product's parser): row label → cells."""
+    from pathlib import Path
+
+    import samtrygg.demo
+
+    path = Path(samtrygg.demo.__file__).parent / "data" / name
+    lines = path.read_text(encoding="utf-8").splitlines()[1:]
+    rows = [line.replace('"', "").replace(",", ";").split(";") for line in lines]
+    return {";".join(r[:2]) if not r[1].strip().isdigit() else r[0]: r for r in rows}
+
+
+def test_the_demo_lagesbild_leads_with_reported_crime(db: None, client: Client) -> None:
+    """Part 1 of the demo's lägesbild for last year opens with reported crime per 100 000 for
+    Halmstad, Hallands län and riket (the latest year of Brå's figures) and Halmstad ten years
+    before, in the PDF and the Word file alike; the rates are computed here from the demo files
+    (e.g. 124 / 105 754 × 100 000 = 117 for bostadsinbrott in Halmstad 2024)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from samtrygg.tenancy.models import Municipality, User
+    from samtrygg.tenancy.policy import access_for
+
+    call_command("build_demo", incidents=300, stdout=StringIO())
+    halmstad = Municipality.objects.get(slug="halmstad")
+    coordinator = User.objects.get(email="samordnare.halmstad@example.se")
+    year = timezone.localdate().year - 1
+    report_ = services.create_report(
+        access_for(coordinator, halmstad.slug),
+        title="Lägesbild",
+        first=date(year, 1, 1),
+        last=date(year, 12, 31),
+    )
+    crime = _demo_figures("demo_bra_anmalda_brott.csv")
+    people = _demo_figures("demo_scb_folkmangd.csv")
+    years = list(range(2015, 2025))
+    latest, first = 2024, max(2015, year - 9)
+
+    def rate(region: str, population: str, when: int) -> str:
+        count = int(crime[f"{region};Bostadsinbrott"][2 + years.index(when)].replace(" ", ""))
+        inhabitants = int(people[population][1 + years.index(when)])
+        return str(round(count / inhabitants * 100_000))
+
+    expected = [
+        rate("1380 Halmstad", "1380 Halmstad", latest),
+        rate("13 Hallands län", "13 Hallands län", latest),
+        rate("00 Riket", "00 Riket", latest),
+        rate("1380 Halmstad", "1380 Halmstad", first),
+    ]
+    assert expected[0] == "117"  # by hand: 124 / 105 754 × 100 000
+    client.force_login(coordinator)
+    base = f"/k/{halmstad.slug}/lagesbild/{report_.pk}/document"
+    pdf = _pdf_text(client.get(f"{base}.pdf").content)
+    word = re.sub(r"<[^>]+>", " ", _docx_text(client.get(f"{base}.docx").content))
+    for text in (pdf, word):
+        part1 = text.split("1. Kartläggning av brottsligheten")[-1]
+        assert part1.index("Anmälda brott per 100") < part1.index("Händelser per kategori")
+        assert re.search(r"Bostadsinbrott\s+" + r"\s+".join(expected), text), expected
+        assert re.search(r"påhittade\s+siffror", text)  # the made-up demo figures say so

@@ -206,4 +206,9 @@ def build(seed: int = 2026, incidents: int | None = None) -> list[DemoLogin]:
         logins.append(
             DemoLogin(REGIONAL_USER[0], str(Role(REGIONAL_USER[2]).label), "Halmstad, Kalmar")
         )
+        # Reported crime and population in Brå's and SCB's layouts: made-up demo figures,
+        # marked so in their source, through the same import as real files (re-import updates).
+        from .reference_stats import demo_reference_stats
+
+        demo_reference_stats(actor="samtrygg demo")
     return logins

@@ -183,6 +183,49 @@ def periods_text(data: DocumentData) -> str:
         return text
 
 
+def reported_crime_table(content: dict[str, Any]) -> dict[str, Any] | None:
+    """The reported-crime table that opens part 1, as text cells (the same in PDF and Word)."""
+    crime = content.get("reported_crime") or {}
+    if not crime.get("groups"):
+        return None
+    latest = crime["latest"]
+    first = min(g["first_year"] for g in crime["groups"])
+
+    def rate(value: float | None) -> str:
+        return "–" if value is None else formatting.number(value)
+
+    with translation.override("sv"):
+        return {
+            "intro": (
+                f"Anmälda brott per 100 000 invånare {latest}, jämfört med länet och riket och "
+                f"med kommunen {first}. Anmälda brott speglar också hur benäget folk är att "
+                "anmäla och hur mycket polisen själv upptäcker; det verkliga antalet brott är "
+                "större (mörkertal)."
+            ),
+            "header": [
+                "Brottsgrupp",
+                f"Kommunen {latest}",
+                f"Länet {latest}",
+                f"Riket {latest}",
+                f"Kommunen {first}",
+            ],
+            "rows": [
+                [
+                    g["label"],
+                    rate(g["kommun"]),
+                    rate(g["county"]),
+                    rate(g["country"]),
+                    rate(g["first"]),
+                ]
+                for g in crime["groups"]
+            ],
+            "caveats": [f"{g['label']}: {g['caveat']}." for g in crime["groups"] if g["caveat"]],
+            "source": "Källa: Brås statistik över anmälda brott och SCB:s befolkningsstatistik"
+            + (f" ({'; '.join(crime['sources'])})" if crime.get("sources") else "")
+            + ".",
+        }
+
+
 def base_map_credit() -> str:
     """The base map's attribution under the maps (the same line in the PDF and Word)."""
     from django.conf import settings
@@ -375,6 +418,7 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
         "summary": summary_sentence(data.content),
         "consequences": consequences_text(data.content),
         "base_map": base_map_credit(),
+        "reported_crime": reported_crime_table(data.content),
         "periods": periods_text(data),
         "images": data.images,
         "methods": [

@@ -86,6 +86,7 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         base_map_credit,
         consequences_text,
         periods_text,
+        reported_crime_table,
         summary_sentence,
     )
 
@@ -103,6 +104,15 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         document.add_paragraph(finding["text"], style="List Bullet")
 
     document.add_heading("1. Kartläggning av brottsligheten, dess omfattning och konsekvenser", 1)
+    crime = reported_crime_table(c)
+    if crime:
+        document.add_heading("Anmälda brott", 2)
+        document.add_paragraph(crime["intro"])
+        _table(document, crime["header"], crime["rows"])
+        for caveat in crime["caveats"]:
+            document.add_paragraph(caveat, style="List Bullet")
+        document.add_paragraph(crime["source"])
+        document.add_heading("Händelser som rapporterats i Samtrygg", 2)
     document.add_heading("Händelser per kategori", 2)
     _table(
         document,

@@ -99,6 +99,7 @@ def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]
         "monthly": _monthly(snap, now_mask, period),
         "weekday_hour": _weekday_hour(snap, now_mask),
         "consequences": _consequences(snap, now_mask, categories),
+        "reported_crime": reported_crime(municipality, period),
         "police": _police(municipality, period),
         "tables": _tables(municipality),
         "sources": _sources(snap, municipality, now_mask, period),
@@ -145,6 +146,65 @@ def _comparison(
             round(int(mask.sum()) / n, 1) if n else None
             for mask, n in ((now, organisations[0]), (before, organisations[1]))
         ],
+    }
+
+
+REPORTED_CRIME_YEARS = 10
+# What each crime group's count does and does not say (Brå's standard caveats, in short).
+CRIME_CAVEATS = {
+    "bostadsinbrott": "anmäls nästan alltid, eftersom försäkringen kräver det",
+    "skadegorelse": "mycket skadegörelse anmäls inte; klotter anmäls ofta i stora omgångar",
+    "misshandel": "stort mörkertal, särskilt i nära relationer",
+    "narkotikabrott": "upptäcks främst genom polisens egna insatser: fler anmälda brott kan "
+    "betyda mer polisarbete, inte mer narkotika",
+    "bedrageri": "anmäls där den drabbade bor, även när gärningspersonen finns långt bort",
+    "stold": "anmälningsbenägenheten beror på värdet och på försäkringen",
+}
+
+
+def reported_crime(municipality: Municipality, period: Period) -> dict[str, Any]:
+    """Reported crime per 100 000 inhabitants (Brå's counts, SCB's population) for the
+    municipality, its county and the country, over up to ten years to the period's year: what
+    a lägesbild compares with reference data (Brå's definition of a lägesbild)."""
+    from samtrygg.exchange.reference_stats import crime_rates
+
+    years = range(period.last.year - REPORTED_CRIME_YEARS + 1, period.last.year + 1)
+    rates = [r for r in crime_rates(municipality.scb_code, years) if r.kommun is not None]
+    if not rates:
+        return {"groups": [], "years": []}
+    shown_years = sorted({r.year for r in rates})
+    latest = shown_years[-1]
+    groups = []
+    for group in dict.fromkeys(r.crime_group for r in rates):
+        mine = {r.year: r for r in rates if r.crime_group == group}
+        now = mine.get(latest)
+        first = mine[min(mine)]
+        groups.append(
+            {
+                "label": first.crime_group_label,
+                "kommun": now.kommun if now else None,
+                "county": now.county if now else None,
+                "country": now.country if now else None,
+                "first_year": min(mine),
+                "first": first.kommun,
+                "series": [[year, mine[year].kommun] for year in sorted(mine)],
+                "caveat": CRIME_CAVEATS.get(group, ""),
+            }
+        )
+    from samtrygg.exchange.models import ReportedCrime
+
+    sources = sorted(
+        set(
+            ReportedCrime.objects.filter(
+                region_code=municipality.scb_code, year__in=list(years)
+            ).values_list("source", flat=True)
+        )
+    )
+    return {
+        "groups": groups,
+        "years": [shown_years[0], latest],
+        "latest": latest,
+        "sources": [s for s in sources if s],
     }
 
 
