@@ -106,3 +106,93 @@ def test_a_task_run_again_does_not_send_the_picture_twice(demo: Municipality) ->
     assert len(mail.outbox) == 1
     assert weekly_picture.send(demo, year, week, once="task-2:weekly-picture") == 1
     assert len(mail.outbox) == 2
+
+
+def test_map_what_happened_where_and_the_meetings_tasks_and_focus(db: Any, client: Client) -> None:
+    """The picture of last week (page, PDF and Word) has a map, what happened where (area,
+    category, weekday and time of day), the last EST meeting's tasks with their state, and its
+    decided focus; an aggregates-only reader gets the map and the meeting but not the list."""
+    import re
+    import zipfile
+    from datetime import time
+
+    from samtrygg.areas.services import import_areas
+    from samtrygg.incidents.categories import seed_categories
+    from samtrygg.plans import meetings
+    from samtrygg.plans.models import MeetingKind
+    from samtrygg.tenancy.roles import Role
+
+    from .. import factories
+
+    town = factories.municipality("Veckostad")
+    organisation = factories.organisation(town, "Veckostads kommun")
+    coordinator = factories.member(organisation, Role.COORDINATOR, "samordnare@veckostad.se")
+    viewer = factories.member(organisation, Role.VIEWER, "politiker@veckostad.se")
+    import_areas(
+        town,
+        factories.feature_collection(
+            factories.feature(
+                "Centrum", factories.square(factories.HALMSTAD_LON, factories.HALMSTAD_LAT, 0.02)
+            )
+        ),
+        kind="district",
+    )
+    seed_categories(town)
+    access = access_for(coordinator, town.slug)
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday() + 7)
+    wednesday = datetime.combine(monday + timedelta(days=2), time(14), ZoneInfo("Europe/Stockholm"))
+    for _ in range(3):
+        create_incident(
+            access,
+            IncidentInput(
+                category=Category.objects.get(municipality=town, code="klotter"),
+                reporting_organisation=organisation,
+                occurred_at=wednesday,
+                lat=factories.HALMSTAD_LAT,
+                lon=factories.HALMSTAD_LON,
+            ),
+        )
+    meeting = meetings.create_meeting(
+        access,
+        kind=MeetingKind.WEEKLY,
+        date=monday + timedelta(days=1),
+        participants=[organisation],
+    )
+    meetings.add_task(
+        access,
+        meeting,
+        text="Sanera klottret vid skolan",
+        organisation=organisation,
+        due=monday + timedelta(days=4),
+    )
+    meetings.save_decisions(access, meeting, "Fokus på Centrum kvällstid.")
+    year, week, _day = monday.isocalendar()
+    url = f"/k/{town.slug}/lagesbild/week/?week={year}-W{week:02d}"
+    client.force_login(coordinator)
+    page = client.get(url).content.decode()
+    pdf = client.get(url + "&format=pdf").content
+    docx = client.get(url + "&format=docx").content
+    pdf_text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(pdf))
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        word = " ".join(
+            re.findall(r"<w:t[^>]*>([^<]*)</w:t>", archive.read("word/document.xml").decode())
+        )
+        pictures = [n for n in archive.namelist() if n.startswith("word/media/")]
+    line = "Klotter, onsdag eftermiddag (12–18)"
+    due = monday + timedelta(days=4)
+    task = f"Sanera klottret vid skolan – Veckostads kommun (inte klart, senast {due:%Y-%m-%d})"
+    for text in (page, re.sub(r"\s+", " ", pdf_text), word):
+        assert line in text and task in text and "Fokus på Centrum kvällstid." in text
+        assert f"uppgifter från EST-mötet {monday + timedelta(days=1):%Y-%m-%d}" in text
+    assert 'src="data:image/png;base64,' in page  # the map
+    images = [
+        obj
+        for page_ in pdfium.PdfDocument(pdf)
+        for obj in page_.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE])
+    ]
+    assert images and pictures
+    client.force_login(viewer)
+    page = client.get(url).content.decode()
+    assert line not in page and "sammanställningar" in page
+    assert task in page and 'src="data:image/png;base64,' in page

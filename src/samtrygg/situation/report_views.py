@@ -278,6 +278,7 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
     content = picture.build(access.municipality, year, week)
     if aggregates_only(access.role):
         content = picture.suppressed(content, release_for(access.municipality))
+    content = picture.with_map(content, access.municipality)
     fmt = request.GET.get("format")
     if fmt in ("pdf", "docx"):
         data = picture.pdf_bytes(content) if fmt == "pdf" else picture.docx_bytes(content)
@@ -293,6 +294,9 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
         "situation/weekly_picture.html",
         {
             "c": content,
+            "meeting_heading": picture.meeting_heading(content),
+            "tasks": [picture.task_line(t) for t in content["tasks"]],
+            "happenings_hidden": picture.HAPPENINGS_HIDDEN,
             "form": form if may_send else None,
             "settings": current,
         },

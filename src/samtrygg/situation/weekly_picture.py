@@ -5,6 +5,7 @@ weekday."""
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import date, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from samtrygg.tenancy.models import Municipality
 from . import disclosure
 from .aggregates import per_area, restricted_ids, shared_mask, weekly_counts
 from .geometry import geometry_for
-from .localtime import day_number, local_days
+from .localtime import day_number, local_days, local_minutes
 from .models import WeeklyPictureSettings
 from .release import Release, release_for
 from .snapshot import snapshot
@@ -102,7 +103,78 @@ def build(municipality: Municipality, iso_year: int, iso_week: int) -> dict[str,
         "alerts": _alerts(snap, shared, days, sunday, labels),
         "cases": _cases(municipality, restricted),
         "missing": len(missing_reporters(municipality, iso_year, iso_week)),
+        "happenings": _happenings(snap, this, areas, labels),
+        **_meeting(municipality, sunday),
     }
+
+
+DAY_NAMES = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+BAND_NAMES = ["natt (00–06)", "förmiddag (06–12)", "eftermiddag (12–18)", "kväll (18–24)"]
+HAPPENINGS_MAX = 300
+
+
+def _happenings(
+    snap: Any, this: Any, areas: list[tuple[int, str]], labels: dict[int, str]
+) -> list[dict[str, Any]]:
+    """What happened where: per area, each incident's category, weekday and time of day (in
+    six-hour bands), in time order. Places stay areas; no free text, no street."""
+    names = dict(areas)
+    chosen = np.flatnonzero(this)
+    chosen = chosen[np.argsort(snap["start"][chosen], kind="stable")][:HAPPENINGS_MAX]
+    local = local_minutes(snap["start"][chosen])
+    weekday = ((local // 1440) + 3) % 7
+    band = (local % 1440) // 60 // 6
+    by_area: dict[str, list[str]] = {}
+    for k, day, part in zip(chosen.tolist(), weekday.tolist(), band.tolist(), strict=True):
+        area = names.get(int(snap["area"][k]), "Utan område")
+        label = labels.get(int(snap["category"][k]), "")
+        by_area.setdefault(area, []).append(f"{label}, {DAY_NAMES[day]} {BAND_NAMES[part]}")
+    return [{"area": area, "items": items} for area, items in sorted(by_area.items())]
+
+
+def _meeting(municipality: Municipality, sunday: date) -> dict[str, Any]:
+    """The last EST meeting on or before the week's Sunday: its tasks and whether they are done
+    ("gjort sedan förra veckan"), and its decisions ("fokus nästa vecka")."""
+    from samtrygg.plans.models import Meeting, MeetingKind
+
+    meeting = (
+        Meeting.objects.filter(municipality=municipality, kind=MeetingKind.WEEKLY, date__lte=sunday)
+        .prefetch_related("tasks__organisation")
+        .first()
+    )
+    if meeting is None:
+        return {"meeting": None, "tasks": [], "focus": ""}
+    return {
+        "meeting": meeting.date,
+        "tasks": [
+            {
+                "text": task.text,
+                "organisation": task.organisation.name,
+                "due": task.due,
+                "done": task.done,
+            }
+            for task in meeting.tasks.all()
+        ],
+        "focus": meeting.decisions,
+    }
+
+
+def with_map(content: dict[str, Any], municipality: Municipality) -> dict[str, Any]:
+    """The picture with its map: the week's incidents per area, drawn from the counts the
+    content holds (for aggregates-only readers the protected ones; a hidden area is marked)."""
+    from samtrygg.documents import charts
+
+    if not municipality.boundary:
+        return {**content, "map": None}
+    areas = list(Area.objects.filter(municipality=municipality).values_list("name", "geometry"))
+    counts: dict[str, float | None] = {
+        row["area"]: row["count"] if isinstance(row["count"], int) else None
+        for row in content["per_area"]
+    }
+    png = charts.choropleth(
+        municipality.boundary, areas, counts, f"Händelser per område, vecka {content['week']}"
+    )
+    return {**content, "map": base64.b64encode(png).decode()}
 
 
 def _hotspots(
@@ -194,6 +266,8 @@ def suppressed(content: dict[str, Any], release: Release) -> dict[str, Any]:
         }
         for row in content["per_area"]
     ]
+    # Single incidents' category, area and time: not for aggregates-only readers.
+    out["happenings"] = None
     # An alert names a category: only one whose count this week may be shown.
     out["alerts"] = [label for label in content["alerts"] if label in _shown_categories(release)]
     cases = content["cases"]
@@ -221,16 +295,42 @@ def _shown_categories(release: Release) -> set[str]:
     return {labels[pk] for pk, value in zip(release.category_ids, table, strict=True) if value}
 
 
+HAPPENINGS_HIDDEN = (
+    "Listan över enskilda händelser ingår inte i den här versionen, som bara visar "
+    "sammanställningar."
+)
+
+
+def meeting_heading(content: dict[str, Any]) -> str:
+    if content.get("meeting"):
+        return f"Gjort sedan förra veckan (uppgifter från EST-mötet {content['meeting']:%Y-%m-%d})"
+    return "Gjort sedan förra veckan"
+
+
+def task_line(task: dict[str, Any]) -> str:
+    state = "klart" if task["done"] else f"inte klart, senast {task['due']:%Y-%m-%d}"
+    return f"{task['text']} – {task['organisation']} ({state})"
+
+
 def pdf_bytes(content: dict[str, Any]) -> bytes:
     from weasyprint import HTML
 
     with translation.override("sv"):
-        html = render_to_string("documents/weekly_picture.html", {"c": content})
+        html = render_to_string(
+            "documents/weekly_picture.html",
+            {
+                "c": content,
+                "meeting_heading": meeting_heading(content),
+                "tasks": [task_line(t) for t in content["tasks"]],
+                "happenings_hidden": HAPPENINGS_HIDDEN,
+            },
+        )
     return HTML(string=html).write_pdf()
 
 
 def docx_bytes(content: dict[str, Any]) -> bytes:
     from docx import Document
+    from docx.shared import Cm
 
     document = Document()
     document.add_heading(f"Lägesbild vecka {content['week']} – {content['municipality']}", 0)
@@ -278,6 +378,23 @@ def docx_bytes(content: dict[str, Any]) -> bytes:
                 cell.text = str(value)
     document.add_heading("Larm", 1)
     document.add_paragraph(", ".join(content["alerts"]) or "Inga ovanliga ökningar.")
+    if content.get("map"):
+        document.add_heading("Karta", 1)
+        document.add_picture(io.BytesIO(base64.b64decode(content["map"])), width=Cm(15))
+    document.add_heading("Vad hände var", 1)
+    if content["happenings"] is None:
+        document.add_paragraph(HAPPENINGS_HIDDEN)
+    for group in content["happenings"] or []:
+        document.add_heading(group["area"], 2)
+        for item in group["items"]:
+            document.add_paragraph(item, style="List Bullet")
+    document.add_heading(meeting_heading(content), 1)
+    for task in content["tasks"]:
+        document.add_paragraph(task_line(task), style="List Bullet")
+    if not content["tasks"]:
+        document.add_paragraph("Inga uppgifter.")
+    document.add_heading("Fokus nästa vecka", 1)
+    document.add_paragraph(content["focus"] or "Inget beslutat.")
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -300,6 +417,7 @@ def send(
     # the Monday after the week (release.py), like a viewer reading it that week.
     content = build(municipality, iso_year, iso_week)
     content = suppressed(content, release_for(municipality, content["sunday"] + timedelta(days=1)))
+    content = with_map(content, municipality)
     name = f"lagesbild-vecka-{iso_week}"
     with translation.override("sv"):
         message = EmailMessage(
