@@ -321,31 +321,43 @@ def test_regional_overview(world: World, client: Client) -> None:
     assert world.b.name not in page
 
 
-def test_regional_overview_hides_small_counts(world: World, client: Client) -> None:
-    """Two incidents last calendar year: the regional overview shows the year as hidden, never
-    2 (the same released number as the municipality's viewers read)."""
+def test_regional_overview_compares_reported_crime_not_est_counts(
+    world: World, client: Client
+) -> None:
+    """The regional overview compares municipalities on Brå's reported crime per 100 000
+    (the demo's made-up figures for Halmstad 1380 and Kalmar 0880, rates by hand: bostadsinbrott
+    2024 124 / 105 754 × 100 000 = 117 and 72 / 72 135 × 100 000 = 100) and on compliance;
+    the EST reports a municipality received (here two) are not shown."""
+    from samtrygg.demo.reference_stats import demo_reference_stats
     from samtrygg.incidents.services import IncidentInput, create_incident
 
+    demo_reference_stats()
+    Municipality = type(world.a)
+    Municipality.objects.filter(pk=world.a.pk).update(scb_code="1380")
+    Municipality.objects.filter(pk=world.b.pk).update(scb_code="0880")
     seed_categories(world.a)
-    last_year = date(timezone.localdate().year - 1, 6, 15)
     for hour in (10, 11):
         create_incident(
             world.access(world.bob),
             IncidentInput(
                 category=Category.objects.get(municipality=world.a, code="klotter"),
                 reporting_organisation=world.a_org,
-                occurred_at=datetime.combine(last_year, datetime.min.time(), STOCKHOLM).replace(
-                    hour=hour
-                ),
+                occurred_at=timezone.now() - timedelta(days=40, hours=hour),
                 lat=factories.HALMSTAD_LAT,
                 lon=factories.HALMSTAD_LON,
             ),
         )
     regional = factories.member(world.a_org, Role.REGIONAL, "lansstyrelsen@example.se")
+    Membership = type(world.membership(world.bob))
+    Membership.objects.create(user=regional, organisation=world.b_org, role=Role.REGIONAL)
     client.force_login(regional)
     page = client.get("/region/").content.decode()
-    row = page.split(world.a.name)[1].split("</tr>")[0]
-    assert "<td>dolt</td>" in row and "<td>2</td>" not in row, row
+    assert "Bostadsinbrott" in page and "2024" in page
+    row_a = page.split(f'<th scope="row">{world.a.name}</th>')[1].split("</tr>")[0]
+    assert '<td class="num">117</td>' in row_a, row_a
+    row_b = page.split(f'<th scope="row">{world.b.name}</th>')[1].split("</tr>")[0]
+    assert '<td class="num">100</td>' in row_b, row_b
+    assert "Händelser förra kalenderåret" not in page
 
 
 def test_council_report_and_meeting_documents(data: World, client: Client, tmp_path: Path) -> None:

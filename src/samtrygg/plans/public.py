@@ -66,36 +66,56 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def regional_overview(request: HttpRequest) -> HttpResponse:
-    """For a user with memberships in several municipalities (e.g. Länsstyrelsen): aggregates
-    and compliance side by side, through each municipality's access policy."""
+    """For a user with memberships in several municipalities (e.g. Länsstyrelsen): reported
+    crime per 100 000 inhabitants (Brå and SCB) and compliance side by side. Never the counts
+    of EST reports: they measure how many actors report, not crime."""
+    from samtrygg.exchange.reference_stats import crime_rates
+
     today = timezone.localdate()
+    municipalities = list(municipalities_for(request.user).order_by("name"))
+    if not municipalities:
+        raise Http404
+    years = range(today.year - 3, today.year + 1)
+    rates = {
+        m.pk: [r for r in crime_rates(m.scb_code, years) if r.kommun is not None]
+        for m in municipalities
+    }
+    latest = max((r.year for found in rates.values() for r in found), default=None)
+    groups = sorted(
+        {
+            (r.crime_group, r.crime_group_label)
+            for found in rates.values()
+            for r in found
+            if r.year == latest
+        },
+        key=lambda g: g[1].casefold(),
+    )
     rows = []
-    for municipality in municipalities_for(request.user).order_by("name"):
-        # The last calendar year and the one before, from the release: the same protected
-        # numbers as the municipality's viewers read (a rolling year would tell, day by day,
-        # the day that left and the day that came).
-        release = release_for(municipality, today)
-        year = release.period("year").shown_total()
-        before = release.period("previous:year").shown_total()
-        population = sum(
-            p or 0
-            for p in Area.objects.filter(municipality=municipality).values_list(
-                "population", flat=True
-            )
-        )
+    for municipality in municipalities:
+        mine = {r.crime_group: r for r in rates[municipality.pk] if r.year == latest}
         items = compliance.items(municipality, today)
         rows.append(
             {
                 "municipality": municipality,
-                "year": year,
-                "before": before,
-                "per_1000": round(year / population * 1000, 1) if population and year else None,
+                "rates": [mine[code].kommun if code in mine else None for code, _l in groups],
                 "ok": sum(1 for i in items if i.status == "ok"),
                 "attention": [
                     str(i.paragraph) for i in items if i.status in ("overdue", "missing")
                 ],
             }
         )
-    if not rows:
-        raise Http404
-    return render(request, "plans/region.html", {"rows": rows})
+    country = {}
+    for found in rates.values():
+        for r in found:
+            if r.year == latest:
+                country[r.crime_group] = r.country
+    return render(
+        request,
+        "plans/region.html",
+        {
+            "rows": rows,
+            "groups": [label for _code, label in groups],
+            "country": [country.get(code) for code, _l in groups],
+            "year": latest,
+        },
+    )
