@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import translation
 from numpy.typing import NDArray
 
 from samtrygg.analysis.alerts import farrington
@@ -457,6 +458,45 @@ def _sources(
     )
     if police:
         sources.append(f"Polisens öppna händelser (polisen.se): {police} händelser")
+    sources.append(_coverage(municipality, period))
+    crime = reported_crime(municipality, period)
+    if crime["groups"]:
+        years = f"{crime['years'][0]}–{crime['years'][1]}"
+        origin = f" ({'; '.join(crime['sources'])})" if crime["sources"] else ""
+        sources.append(
+            f"Brås statistik över anmälda brott och SCB:s befolkningsstatistik, {years}{origin}"
+        )
     for table in ImportedTable.objects.filter(municipality=municipality):
         sources.append(f"{table.title} ({table.source})")
     return sources
+
+
+def _coverage(municipality: Municipality, period: Period) -> str:
+    """How well the period is covered by the EST reporters: weekly reports received and the
+    organisations and reporters behind them, per week on average (the basis every comparison
+    of counts rests on)."""
+    from django.db.models import Count as CountOf
+
+    from samtrygg.core import formatting
+    from samtrygg.incidents.models import WeeklyReport
+
+    first_year, first_week, _d = period.first.isocalendar()
+    last_year, last_week, _d = period.last.isocalendar()
+    reports = (
+        WeeklyReport.objects.filter(municipality=municipality)
+        .filter(Q(iso_year__gt=first_year) | Q(iso_year=first_year, iso_week__gte=first_week))
+        .filter(Q(iso_year__lt=last_year) | Q(iso_year=last_year, iso_week__lte=last_week))
+    )
+    totals = reports.aggregate(
+        n=CountOf("id"),
+        organisations=CountOf("organisation", distinct=True),
+        reporters=CountOf("reporter", distinct=True),
+    )
+    weeks = max(1, round(period.days / 7))
+    with translation.override("sv"):
+        return (
+            f"Veckorapporter (EST): {formatting.number(totals['n'])} rapporter från "
+            f"{formatting.number(totals['organisations'])} organisationer och "
+            f"{formatting.number(totals['reporters'])} rapportörer, i genomsnitt "
+            f"{formatting.number(totals['n'] / weeks, 1)} rapporter i veckan"
+        )
