@@ -243,6 +243,8 @@ def test_the_demo_lagesbild_leads_with_reported_crime(db: None, client: Client) 
         assert part1.index("Anmälda brott per 100") < part1.index("Händelser per kategori")
         assert re.search(r"Bostadsinbrott\s+" + r"\s+".join(expected), text), expected
         assert re.search(r"påhittade\s+siffror", text)  # the made-up demo figures say so
+        # Over the years too: a chart of the kommun, the county and the country per year.
+        assert re.search(r"per\s+år:\s+kommunen,\s+länet\s+och\s+riket", text)
         # The sources name the coverage of the EST reports and the reference statistics.
         assert re.search(r"Veckorapporter\s+\(EST\):\s+[\d\u00a0 ]+\s+rapporter", text)
         assert re.search(r"Brås\s+statistik\s+över\s+anmälda\s+brott\s+och", text)

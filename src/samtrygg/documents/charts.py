@@ -314,6 +314,33 @@ def hotspots(
     return _png(figure)
 
 
+def rates_over_time(groups: list[dict[str, Any]], title: str) -> bytes:
+    """Reported crime per 100 000 per year, one small panel per crime group: the kommun, its
+    county and the country (Brå's comparison with reference data, over time)."""
+    shown = groups[:6]
+    columns = 3 if len(shown) > 2 else len(shown)
+    rows = (len(shown) + columns - 1) // columns
+    figure, grid = plt.subplots(rows, columns, figsize=(8, 2.3 * rows), squeeze=False)
+    for axes, group in zip(grid.ravel(), shown, strict=False):
+        years = [point[0] for point in group["series"]]
+        for index, (label, colour, style) in enumerate(
+            (("kommunen", BLUE, "-"), ("länet", "#6b6b6b", "--"), ("riket", "#a4161a", ":")),
+            start=1,
+        ):
+            values = [np.nan if p[index] is None else p[index] for p in group["series"]]
+            axes.plot(years, values, style, color=colour, label=label, linewidth=1.6)
+        axes.set_title(group["label"], fontsize=9)
+        axes.tick_params(labelsize=7)
+        axes.set_ylim(bottom=0)
+        axes.spines[["top", "right"]].set_visible(False)
+    for axes in grid.ravel()[len(shown) :]:
+        axes.axis("off")
+    grid.ravel()[0].legend(fontsize=7)
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return _png(figure)
+
+
 def monthly(rows: list[dict[str, Any]], title: str) -> bytes:
     figure, axes = plt.subplots(figsize=(8, 3))
     labels = [r["month"] for r in rows]

@@ -312,6 +312,11 @@ def render_images(municipality: Municipality, content: dict[str, Any]) -> dict[s
                 "Heta punkter (Gi*, 250 m)",
             )
             images["map_density"] = _density_map(municipality, content, boundary, areas)
+    crime = content.get("reported_crime") or {}
+    if crime.get("groups"):
+        images["chart_reported_crime"] = charts.rates_over_time(
+            crime["groups"], "Anmälda brott per 100 000 invånare"
+        )
     images["chart_monthly"] = charts.monthly(content["monthly"], "Händelser per månad")
     images["chart_weekday_hour"] = charts.weekday_hour(
         content["weekday_hour"], "Veckodag och timme"

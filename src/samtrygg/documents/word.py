@@ -111,6 +111,11 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         _table(document, crime["header"], crime["rows"])
         for caveat in crime["caveats"]:
             document.add_paragraph(caveat, style="List Bullet")
+        _image(
+            document,
+            images.get("chart_reported_crime"),
+            "Anmälda brott per 100 000 invånare per år: kommunen, länet och riket.",
+        )
         document.add_paragraph(crime["source"])
         document.add_heading("Händelser som rapporterats i Samtrygg", 2)
     document.add_heading("Händelser per kategori", 2)

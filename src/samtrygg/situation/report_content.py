@@ -188,7 +188,10 @@ def reported_crime(municipality: Municipality, period: Period) -> dict[str, Any]
                 "country": now.country if now else None,
                 "first_year": min(mine),
                 "first": first.kommun,
-                "series": [[year, mine[year].kommun] for year in sorted(mine)],
+                "series": [
+                    [year, mine[year].kommun, mine[year].county, mine[year].country]
+                    for year in sorted(mine)
+                ],
                 "caveat": CRIME_CAVEATS.get(group, ""),
             }
         )
