@@ -179,7 +179,8 @@ def test_a_comparable_change_is_written_the_swedish_way(world: World) -> None:
     trend = [text for kind, text in generated_findings(content) if kind == "trend"]
     assert trend == [
         "Det var 200\u00a0% fler händelser än perioden före, en skillnad som knappast beror på "
-        "slumpen (p = 0,002, exakt Poissontest)."
+        "slumpen (p = 0,002, exakt Poissontest). Underlag: 30 mot 10 händelser, perioden mot "
+        "perioden före."
     ]
 
 

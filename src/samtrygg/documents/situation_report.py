@@ -113,6 +113,31 @@ def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each finding ends with its basis in one line ("Underlag: …"), so that a reader can judge
+    it without the method appendix."""
+    return [(kind, f"{text} {_basis(kind, content)}") for kind, text in _findings(content)]
+
+
+def _basis(kind: str, content: dict[str, Any]) -> str:
+    places = formatting.number(content.get("places_with_incidents") or 0)
+    total = "–" if content.get("total") is None else formatting.number(content["total"])
+    previous = (
+        "–"
+        if content.get("previous_total") is None
+        else formatting.number(content["previous_total"])
+    )
+    return {
+        "hotspots": f"Underlag: periodens händelser med plats, i {places} rutor om 250 m.",
+        "emerging": "Underlag: händelser med plats de senaste 12 veckorna, rutor om 250 m.",
+        "near_repeat": "Underlag: bränder, skadegörelse och klotter med plats de senaste "
+        "12 månaderna.",
+        "alerts": "Underlag: varje vecka jämförd med samma veckor ±3 de tre åren före.",
+        "concentration": f"Underlag: {places} platser (rutor om 250 m) med minst en händelse.",
+        "trend": f"Underlag: {total} mot {previous} händelser, perioden mot perioden före.",
+    }.get(kind, "")
+
+
+def _findings(content: dict[str, Any]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for spot in content.get("hotspot_shares", [])[:5]:
         out.append(
