@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission
@@ -16,6 +17,8 @@ from .models import Area
 
 @municipality_view(Permission.VIEW_AREAS)
 def area_list(request: HttpRequest, access: Access) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("action") == "population":
+        return _import_population(request, access)
     form = AreaUploadForm(request.POST or None, request.FILES or None)
     import_errors: list[str] = []
     if request.method == "POST":
@@ -49,6 +52,41 @@ def area_list(request: HttpRequest, access: Access) -> HttpResponse:
             "import_errors": import_errors,
         },
         status=400 if import_errors else 200,
+    )
+
+
+def _import_population(request: HttpRequest, access: Access) -> HttpResponse:
+    """SCB's population per DeSO/RegSO onto the areas with those codes (areas/population.py)."""
+    from samtrygg.exchange.reference_stats import ReferenceImportError
+
+    from .population import import_area_population
+
+    access.require(Permission.MANAGE_AREAS)
+    upload = request.FILES.get("population_file")
+    errors = [_("Choose a file.")] if upload is None else []
+    if upload is not None:
+        try:
+            result = import_area_population(access, upload.read())
+        except ReferenceImportError as error:
+            errors = list(error.errors)
+        else:
+            text = ngettext(
+                "Population %(year)d set for %(n)d area.",
+                "Population %(year)d set for %(n)d areas.",
+                result.updated,
+            ) % {"year": result.year, "n": result.updated}
+            if result.unknown:
+                text += " " + _("No area has these codes: %(codes)s.") % {
+                    "codes": ", ".join(result.unknown[:20])
+                }
+            messages.success(request, text)
+            return redirect("area_list", municipality=access.municipality.slug)
+    areas = queries.areas(access).only("name", "code", "kind", "population", "area_m2")
+    return render(
+        request,
+        "areas/area_list.html",
+        {"areas": areas, "form": AreaUploadForm(), "population_errors": errors},
+        status=400,
     )
 
 

@@ -251,6 +251,13 @@ def reported_crime_table(content: dict[str, Any]) -> dict[str, Any] | None:
         }
 
 
+def small_population_note(content: dict[str, Any]) -> str:
+    """The footnote for rates over fewer than 1 000 inhabitants (the same in PDF and Word)."""
+    if any(r.get("small_population") and r.get("rate") is not None for r in content["by_area"]):
+        return "* Färre än 1 000 invånare: talet per 1 000 invånare är osäkert."
+    return ""
+
+
 def base_map_credit() -> str:
     """The base map's attribution under the maps (the same line in the PDF and Word)."""
     from django.conf import settings
@@ -449,6 +456,7 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
         "consequences": consequences_text(data.content),
         "base_map": base_map_credit(),
         "reported_crime": reported_crime_table(data.content),
+        "small_population_note": small_population_note(data.content),
         "periods": periods_text(data),
         "images": data.images,
         "methods": [

@@ -87,6 +87,7 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         consequences_text,
         periods_text,
         reported_crime_table,
+        small_population_note,
         summary_sentence,
     )
 
@@ -144,11 +145,15 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
                 r["count"],
                 r["previous"],
                 "–" if r["population"] is None else formatting.number(r["population"]),
-                "–" if r["rate"] is None else formatting.number(r["rate"], 1),
+                "–"
+                if r["rate"] is None
+                else formatting.number(r["rate"], 1) + ("*" if r.get("small_population") else ""),
             ]
             for r in c["by_area"]
         ],
     )
+    if small_population_note(c):
+        document.add_paragraph(small_population_note(c))
     _image(document, images.get("map_areas"), "Figur 2. Händelser per område.")
     _image(document, images.get("map_density"), "Figur 3. Täthet av händelser (kärnskattning).")
     _image(

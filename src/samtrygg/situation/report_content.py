@@ -150,6 +150,7 @@ def _comparison(
     }
 
 
+SMALL_POPULATION = 1000  # as areas.population.SMALL_POPULATION
 REPORTED_CRIME_YEARS = 10
 # What each crime group's count does and does not say (Brå's standard caveats, in short).
 CRIME_CAVEATS = {
@@ -264,6 +265,8 @@ def _by_area(
                 "previous": earlier,
                 "population": population,
                 "rate": round(shown / population * 1000, 1) if shown and population else None,
+                # A rate over few inhabitants moves far with a few incidents (areas/population).
+                "small_population": population is not None and population < SMALL_POPULATION,
             }
         )
     return sorted(rows, key=lambda r: r["area"])
