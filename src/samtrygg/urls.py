@@ -8,6 +8,7 @@ from samtrygg.audit import views as audit_views
 from samtrygg.core import views as core_views
 from samtrygg.core.api import api
 from samtrygg.core.converters import IdConverter
+from samtrygg.exchange import survey_views
 from samtrygg.exchange import views as exchange_views
 from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
@@ -56,6 +57,7 @@ municipality_patterns = [
     path("lagesbild/", report_views.report_list, name="report_list"),
     path("lagesbild/week/", report_views.weekly_picture, name="weekly_picture"),
     path("lagesbild/tables/", report_views.table_list, name="table_list"),
+    path("lagesbild/surveys/", survey_views.survey_list, name="survey_list"),
     path("lagesbild/<id:report_id>/", report_views.report_detail, name="report_detail"),
     *(
         path(

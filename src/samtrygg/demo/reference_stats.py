@@ -13,11 +13,21 @@ from samtrygg.exchange.reference_stats import (
     import_population,
     import_reported_crime,
 )
+from samtrygg.exchange.surveys import (
+    FireImportResult,
+    SurveyImportResult,
+    import_fires,
+    import_surveys,
+)
 
 CRIME_FILE = "demo_bra_anmalda_brott.csv"
 POPULATION_FILE = "demo_scb_folkmangd.csv"
 CRIME_SOURCE = "Demo – påhittade siffror i Brås format"
 POPULATION_SOURCE = "Demo – påhittade siffror i SCB:s format"
+SURVEY_FILES = {"1380": "demo_trygghet_halmstad.csv", "0880": "demo_trygghet_kalmar.csv"}
+FIRE_FILE = "demo_msb_brander.csv"
+SURVEY_SOURCE = "Demo – påhittade siffror, inte någon verklig undersökning"
+FIRE_SOURCE = "Demo – påhittade siffror i ett IDA-liknande format, inte MSB:s statistik"
 
 
 def _data(name: str) -> bytes:
@@ -31,3 +41,23 @@ def demo_reference_stats(
     population = import_population(_data(POPULATION_FILE), actor=actor, source=POPULATION_SOURCE)
     crime = import_reported_crime(_data(CRIME_FILE), actor=actor, source=CRIME_SOURCE)
     return population, crime
+
+
+def demo_surveys_and_fires(
+    actor: Any = "demo",
+) -> tuple[dict[str, SurveyImportResult], FireImportResult]:
+    """Import the demo survey figures of Halmstad (1380) and Kalmar (0880), for those of the
+    two municipalities that exist, and the demo fire statistics (national, like Brå's);
+    ({SCB code: survey result}, fire result)."""
+    from samtrygg.tenancy.models import Municipality
+
+    surveys: dict[str, SurveyImportResult] = {}
+    for municipality in Municipality.objects.filter(scb_code__in=SURVEY_FILES):
+        surveys[municipality.scb_code] = import_surveys(
+            _data(SURVEY_FILES[municipality.scb_code]),
+            municipality,
+            actor=actor,
+            source=SURVEY_SOURCE,
+        )
+    fires = import_fires(_data(FIRE_FILE), actor=actor, source=FIRE_SOURCE)
+    return surveys, fires

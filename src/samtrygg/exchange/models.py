@@ -198,3 +198,102 @@ class Population(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.year}: {self.population}"
+
+
+class SurveyIndicator(models.Model):
+    """One figure from a safety or victimisation survey (trygghetsmätning, NTU, the kommun's own
+    or a school survey): the share (percent) of those answering a question in one year, for the
+    whole kommun or one of its areas, and optionally one group ("kvinnor", "16–24 år"). Unlike
+    Brå's and SCB's tables it belongs to one municipality; written only by exchange/surveys.py.
+    ``area_name`` keeps the area's name, so the figure keeps its meaning (and its key) if the
+    area is later deleted (``area`` then becomes None); "" is the whole kommun. The interval is
+    the survey's own when the file gives one, otherwise the 95 % Wilson interval
+    (``interval_computed``)."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    survey = models.CharField(_("survey"), max_length=200)
+    question = models.CharField(_("question"), max_length=500)
+    year = models.PositiveSmallIntegerField(_("year"))
+    area = models.ForeignKey(
+        "areas.Area",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area"),
+    )
+    area_name = models.CharField(_("area"), max_length=150, blank=True)
+    group = models.CharField(_("group"), max_length=100, blank=True)
+    share = models.FloatField(_("share (%)"))
+    respondents = models.PositiveIntegerField(_("number answering"))
+    ci_low = models.FloatField(_("interval, low (%)"))
+    ci_high = models.FloatField(_("interval, high (%)"))
+    interval_computed = models.BooleanField(_("interval computed (Wilson, 95 %)"), default=False)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("survey indicator")
+        verbose_name_plural = _("survey indicators")
+        ordering = ["survey", "question", "area_name", "group", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "survey", "question", "year", "area_name", "group"],
+                name="survey_indicator_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1950, year__lte=2100),
+                name="survey_indicator_year_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share__gte=0, share__lte=100, respondents__gte=1),
+                name="survey_indicator_share_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    ci_low__gte=0,
+                    ci_low__lte=models.F("share"),
+                    ci_high__gte=models.F("share"),
+                    ci_high__lte=100,
+                ),
+                name="survey_indicator_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} {self.year}: {self.question} {self.share} %"
+
+
+class FireStatistic(models.Model):
+    """Fires from MSB's statistics of the rescue services' incident reports (IDA): one region,
+    category ("anlagd brand i byggnad", "brand i fordon", …) and year. National reference data
+    like Brå's; written only by exchange/surveys.py. ``count`` is None where the source has
+    no figure ("..")."""
+
+    region_code = models.CharField(_("region code"), max_length=4)
+    region_name = models.CharField(_("region"), max_length=100)
+    category = models.CharField(_("category"), max_length=64)  # slug of the label
+    category_label = models.CharField(_("category"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    count = models.PositiveIntegerField(_("fires"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("fire statistic")
+        verbose_name_plural = _("fire statistics")
+        ordering = ["region_code", "category", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "category", "year"], name="fire_statistic_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1950, year__lte=2100),
+                name="fire_statistic_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.category_label} {self.year}: {self.count}"
