@@ -244,6 +244,11 @@ def test_the_demo_lagesbild_leads_with_reported_crime(db: None, client: Client) 
         assert part1.index("Anmälda brott per 100") < part1.index("Händelser per kategori")
         assert re.search(r"Bostadsinbrott\s+" + r"\s+".join(expected), text), expected
         assert re.search(r"påhittade\s+siffror", text)  # the made-up demo figures say so
+        # Surveys with their uncertainty: 28,7 % of 979 in 2024, the 95 % Wilson interval by
+        # hand: centre (0,287 + 1,96²/1 958) / (1 + 1,96²/979) = 0,2878, half-width
+        # 1,96·√(0,287·0,713/979 + 1,96²/(4·979²)) / 1,003924 = 0,0283 → 26,0–31,6 %.
+        found = re.search(r"2024\s+28,7\W+26,0–\s*31,6\W+979", text)
+        assert found, re.findall(r".{0,80}28,7.{0,80}", text, flags=re.S)
         # Over the years too: a chart of the kommun, the county and the country per year.
         assert re.search(r"per\s+år:\s+kommunen,\s+länet\s+och\s+riket", text)
         # The sources name the coverage of the EST reports and the reference statistics.

@@ -208,7 +208,8 @@ def build(seed: int = 2026, incidents: int | None = None) -> list[DemoLogin]:
         )
         # Reported crime and population in Brå's and SCB's layouts: made-up demo figures,
         # marked so in their source, through the same import as real files (re-import updates).
-        from .reference_stats import demo_reference_stats
+        from .reference_stats import demo_reference_stats, demo_surveys_and_fires
 
         demo_reference_stats(actor="samtrygg demo")
+        demo_surveys_and_fires(actor="samtrygg demo")
     return logins

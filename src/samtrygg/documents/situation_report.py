@@ -258,6 +258,34 @@ def small_population_note(content: dict[str, Any]) -> str:
     return ""
 
 
+def survey_table(content: dict[str, Any]) -> dict[str, Any] | None:
+    """Survey results with their uncertainty, as text cells (the same in PDF and Word)."""
+    rows = content.get("surveys") or []
+    if not rows:
+        return None
+    with translation.override("sv"):
+        return {
+            "intro": "Andel som svarat så i procent, med 95 % konfidensintervall (talet ligger "
+            "med 95 % säkerhet inom intervallet) och antalet som svarat; den första mätningen "
+            "av de senaste sex åren visar utvecklingen.",
+            "header": ["Fråga", "Undersökning", "År", "Andel", "95 % KI", "Svarande", "Tidigare"],
+            "rows": [
+                [
+                    r["question"],
+                    r["survey"],
+                    str(r["year"]),
+                    formatting.percent(r["share"], 1),
+                    f"{formatting.number(r['low'], 1)}–{formatting.percent(r['high'], 1)}",
+                    formatting.number(r["respondents"]),
+                    f"{formatting.percent(r['first_share'], 1)} ({r['first_year']})"
+                    if r["first_year"] != r["year"]
+                    else "–",
+                ]
+                for r in rows
+            ],
+        }
+
+
 def base_map_credit() -> str:
     """The base map's attribution under the maps (the same line in the PDF and Word)."""
     from django.conf import settings
@@ -456,6 +484,7 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
         "consequences": consequences_text(data.content),
         "base_map": base_map_credit(),
         "reported_crime": reported_crime_table(data.content),
+        "surveys": survey_table(data.content),
         "small_population_note": small_population_note(data.content),
         "periods": periods_text(data),
         "images": data.images,

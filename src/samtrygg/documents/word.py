@@ -89,6 +89,7 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         reported_crime_table,
         small_population_note,
         summary_sentence,
+        survey_table,
     )
 
     document.add_paragraph(
@@ -118,6 +119,12 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
             "Anmälda brott per 100 000 invånare per år: kommunen, länet och riket.",
         )
         document.add_paragraph(crime["source"])
+    survey = survey_table(c)
+    if survey:
+        document.add_heading("Trygghet och utsatthet enligt enkäter", 2)
+        document.add_paragraph(survey["intro"])
+        _table(document, survey["header"], survey["rows"])
+    if crime or survey:
         document.add_heading("Händelser som rapporterats i Samtrygg", 2)
     document.add_heading("Händelser per kategori", 2)
     _table(

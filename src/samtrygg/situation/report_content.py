@@ -101,6 +101,7 @@ def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]
         "weekday_hour": _weekday_hour(snap, now_mask),
         "consequences": _consequences(snap, now_mask, categories),
         "reported_crime": reported_crime(municipality, period),
+        "surveys": surveys(municipality, period),
         "police": _police(municipality, period),
         "tables": _tables(municipality),
         "sources": _sources(snap, municipality, now_mask, period),
@@ -211,6 +212,37 @@ def reported_crime(municipality: Municipality, period: Period) -> dict[str, Any]
         "latest": latest,
         "sources": [s for s in sources if s],
     }
+
+
+SURVEY_YEARS = 6
+
+
+def surveys(municipality: Municipality, period: Period) -> list[dict[str, Any]]:
+    """Trygghet and victimisation from surveys, for the whole municipality and everybody: each
+    question's latest figure up to the period's year with its 95 % interval and number
+    answering, and its first figure of the last six years (the trend)."""
+    from samtrygg.exchange.surveys import survey_trends
+
+    years = range(period.last.year - SURVEY_YEARS + 1, period.last.year + 1)
+    out = []
+    for trend in survey_trends(municipality, years):
+        if trend.area or trend.group or not trend.points:
+            continue
+        latest, first = trend.points[-1], trend.points[0]
+        out.append(
+            {
+                "survey": trend.survey,
+                "question": trend.question,
+                "year": latest.year,
+                "share": latest.share,
+                "low": latest.low,
+                "high": latest.high,
+                "respondents": latest.respondents,
+                "first_year": first.year,
+                "first_share": first.share,
+            }
+        )
+    return out
 
 
 def _by_category(
