@@ -249,6 +249,9 @@ def test_the_demo_lagesbild_leads_with_reported_crime(db: None, client: Client) 
         # 1,96·√(0,287·0,713/979 + 1,96²/(4·979²)) / 1,003924 = 0,0283 → 26,0–31,6 %.
         found = re.search(r"2024\s+28,7\W+26,0–\s*31,6\W+979", text)
         assert found, re.findall(r".{0,80}28,7.{0,80}", text, flags=re.S)
+        # The räddningstjänst's fires: 35 in buildings in Halmstad 2024, 35 / 105 754 × 100 000
+        # = 33 per 100 000 (by hand from the demo files), 30 five years before (2019).
+        assert re.search(r"Anlagd\s+brand\s+i\s+byggnad\s+35\s+33\s+30", text), "fires"
         # Over the years too: a chart of the kommun, the county and the country per year.
         assert re.search(r"per\s+år:\s+kommunen,\s+länet\s+och\s+riket", text)
         # The sources name the coverage of the EST reports and the reference statistics.

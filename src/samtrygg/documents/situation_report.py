@@ -286,6 +286,31 @@ def survey_table(content: dict[str, Any]) -> dict[str, Any] | None:
         }
 
 
+def fire_table(content: dict[str, Any]) -> dict[str, Any] | None:
+    """The räddningstjänst's fires as text cells (the same in PDF and Word)."""
+    fires = content.get("fires") or {}
+    if not fires.get("rows"):
+        return None
+
+    def value(number: float | None) -> str:
+        return "–" if number is None else formatting.number(number)
+
+    with translation.override("sv"):
+        return {
+            "header": [
+                "Händelsetyp",
+                f"Antal {fires['year']}",
+                "Per 100 000 invånare",
+                f"Antal {fires['earlier_year']}",
+            ],
+            "rows": [
+                [r["category"], value(r["count"]), value(r["per_100k"]), value(r["earlier"])]
+                for r in fires["rows"]
+            ],
+            "source": "Källa: räddningstjänstens insatsstatistik (MSB) och SCB:s befolkning.",
+        }
+
+
 def base_map_credit() -> str:
     """The base map's attribution under the maps (the same line in the PDF and Word)."""
     from django.conf import settings
@@ -485,6 +510,7 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
         "base_map": base_map_credit(),
         "reported_crime": reported_crime_table(data.content),
         "surveys": survey_table(data.content),
+        "fires": fire_table(data.content),
         "small_population_note": small_population_note(data.content),
         "periods": periods_text(data),
         "images": data.images,

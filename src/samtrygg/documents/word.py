@@ -85,6 +85,7 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     from .situation_report import (
         base_map_credit,
         consequences_text,
+        fire_table,
         periods_text,
         reported_crime_table,
         small_population_note,
@@ -124,7 +125,12 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         document.add_heading("Trygghet och utsatthet enligt enkäter", 2)
         document.add_paragraph(survey["intro"])
         _table(document, survey["header"], survey["rows"])
-    if crime or survey:
+    fire = fire_table(c)
+    if fire:
+        document.add_heading("Bränder (räddningstjänsten)", 2)
+        _table(document, fire["header"], fire["rows"])
+        document.add_paragraph(fire["source"])
+    if crime or survey or fire:
         document.add_heading("Händelser som rapporterats i Samtrygg", 2)
     document.add_heading("Händelser per kategori", 2)
     _table(

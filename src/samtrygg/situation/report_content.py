@@ -102,6 +102,7 @@ def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]
         "consequences": _consequences(snap, now_mask, categories),
         "reported_crime": reported_crime(municipality, period),
         "surveys": surveys(municipality, period),
+        "fires": fires(municipality, period),
         "police": _police(municipality, period),
         "tables": _tables(municipality),
         "sources": _sources(snap, municipality, now_mask, period),
@@ -243,6 +244,31 @@ def surveys(municipality: Municipality, period: Period) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def fires(municipality: Municipality, period: Period) -> dict[str, Any]:
+    """The räddningstjänst's fires (MSB's statistics) per category: the latest year up to the
+    period's with a count, per 100 000 inhabitants, and the count five years before."""
+    from samtrygg.exchange.surveys import fire_rates
+
+    years = fire_rates(municipality.scb_code, range(period.last.year - 9, period.last.year + 1))
+    counted = [y for y in years if any(c.count is not None for c in y.categories)]
+    if not counted:
+        return {"rows": []}
+    latest = counted[-1]
+    earlier = {y.year: y for y in counted}.get(latest.year - 5)
+    rows = []
+    for index, category in enumerate(latest.categories):
+        before = earlier.categories[index].count if earlier else None
+        rows.append(
+            {
+                "category": category.category_label,
+                "count": category.count,
+                "per_100k": category.per_100k,
+                "earlier": before,
+            }
+        )
+    return {"rows": rows, "year": latest.year, "earlier_year": latest.year - 5}
 
 
 def _by_category(
