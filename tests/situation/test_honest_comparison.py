@@ -257,3 +257,34 @@ def test_the_demo_lagesbild_leads_with_reported_crime(db: None, client: Client) 
         # The sources name the coverage of the EST reports and the reference statistics.
         assert re.search(r"Veckorapporter\s+\(EST\):\s+[\d\u00a0 ]+\s+rapporter", text)
         assert re.search(r"Brås\s+statistik\s+över\s+anmälda\s+brott\s+och", text)
+
+
+def test_the_summary_holds_five_key_messages_and_nothing_is_printed_twice(
+    world: World, client: Client
+) -> None:
+    """Seven accepted findings: the first five (in rank order) are the summary's key messages,
+    the other two stand under the analysis, and each is printed once, in the PDF and in Word."""
+    from samtrygg.situation.models import ReportFinding
+
+    seed_categories(world.a)
+    year = timezone.localdate().year - 1
+    created = services.create_report(
+        world.access(world.dave), title="Lägesbild", first=date(year, 1, 1), last=date(year, 12, 31)
+    )
+    created.findings.all().delete()
+    texts = [f"Iakttagelse nummer {n} om Centrum." for n in range(1, 8)]
+    for order, text in enumerate(texts):
+        ReportFinding.objects.create(
+            report=created, kind="hotspots", generated_text=text, decision="accepted", order=order
+        )
+    client.force_login(world.dave)
+    base = f"/k/{world.a.slug}/lagesbild/{created.pk}/document"
+    pdf = _pdf_text(client.get(f"{base}.pdf").content)
+    word = re.sub(r"<[^>]+>", " ", _docx_text(client.get(f"{base}.docx").content))
+    for text in (pdf, word):
+        flat = re.sub(r"\s+", " ", text)
+        summary, rest = flat.split("1. Kartläggning av brottsligheten")[-2:]
+        analysis = rest.split("3. Analys")[-1]
+        for index, finding in enumerate(texts):
+            assert flat.count(finding) == 1, finding
+            assert finding in (summary if index < 5 else analysis), finding

@@ -112,10 +112,17 @@ def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
         return _generated_findings(content)
 
 
+# The order suggestions are ranked in: what a politician most needs to know first.
+RANK = ["trend", "alerts", "hotspots", "concentration", "emerging", "near_repeat"]
+# The summary's key messages: the first accepted findings in rank order (Brå: 3–5 messages).
+KEY_MESSAGES = 5
+
+
 def _generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
-    """Each finding ends with its basis in one line ("Underlag: …"), so that a reader can judge
-    it without the method appendix."""
-    return [(kind, f"{text} {_basis(kind, content)}") for kind, text in _findings(content)]
+    """Ranked suggestions, each ending with its basis in one line ("Underlag: …"), so that a
+    reader can judge it without the method appendix."""
+    found = [(kind, f"{text} {_basis(kind, content)}") for kind, text in _findings(content)]
+    return sorted(found, key=lambda item: RANK.index(item[0]) if item[0] in RANK else len(RANK))
 
 
 def _basis(kind: str, content: dict[str, Any]) -> str:
@@ -506,6 +513,9 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
         "d": data,
         "c": data.content,
         "summary": summary_sentence(data.content),
+        # The summary holds the key messages; the other accepted findings go to the analysis.
+        "key_messages": data.findings[:KEY_MESSAGES],
+        "more_findings": data.findings[KEY_MESSAGES:],
         "consequences": consequences_text(data.content),
         "base_map": base_map_credit(),
         "reported_crime": reported_crime_table(data.content),

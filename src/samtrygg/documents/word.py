@@ -83,6 +83,7 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         "Lägesbild enligt lag (2023:196) om kommuners ansvar för brottsförebyggande arbete, 4 §."
     )
     from .situation_report import (
+        KEY_MESSAGES,
         base_map_credit,
         consequences_text,
         fire_table,
@@ -103,7 +104,9 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
 
     document.add_heading("Sammanfattning", level=1)
     document.add_paragraph(summary_sentence(c))
-    for finding in data.findings:
+    if data.findings:
+        document.add_heading("Det viktigaste", 2)
+    for finding in data.findings[:KEY_MESSAGES]:
         document.add_paragraph(finding["text"], style="List Bullet")
 
     document.add_heading("1. Kartläggning av brottsligheten, dess omfattning och konsekvenser", 1)
@@ -213,6 +216,10 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
 
     document.add_heading("3. Analys", 1)
     document.add_paragraph(data.analysis_text or "Analytikerns text saknas ännu.")
+    if data.findings[KEY_MESSAGES:]:
+        document.add_heading("Fler iakttagelser ur data", 2)
+    for finding in data.findings[KEY_MESSAGES:]:
+        document.add_paragraph(finding["text"], style="List Bullet")
     if not data.findings:
         document.add_paragraph("Inga iakttagelser ur data har godtagits.")
 
