@@ -94,6 +94,23 @@ def test_every_output_writes_numbers_the_swedish_way(demo: Municipality, client:
     )
     weekly_picture.send(demo, iso_year, week)
     found += problems("weekly e-mail", mail.outbox[-1].body)
+    # The spreadsheet: numbers as numbers (Excel shows them the Swedish way), never as text
+    # with a decimal point.
+    from openpyxl import load_workbook
+
+    raw = client.get(f"{base}/incidents/export.xlsx", {"status": "closed"}).content
+    sheet = load_workbook(io.BytesIO(raw), read_only=True).active
+    assert sheet is not None
+    cells = 0
+    for row in sheet.iter_rows(values_only=True):
+        for value in row:
+            cells += 1
+            if isinstance(value, str) and DECIMAL_POINT.fullmatch(value.strip()):
+                found.append(f"export.xlsx: a number as text {value}")
+    assert cells > 20, "the export holds rows"
+    council = f"{base}/compliance/council-report"
+    found += problems("council-report.pdf", pdf_text(client.get(f"{council}.pdf").content))
+    found += problems("council-report.docx", docx_text(client.get(f"{council}.docx").content))
     for period in ("4weeks", "year"):
         page = client.get(f"{base}/dashboard/", {"period": period}).content.decode()
         found += problems(f"dashboard {period}", visible(page))
