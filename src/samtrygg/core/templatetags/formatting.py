@@ -4,6 +4,7 @@ pages and documents as in Python-made text. A missing value reads "–"; a hidde
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import template
@@ -15,32 +16,44 @@ register = template.Library()
 MISSING = "–"
 
 
+def _missing(value: Any) -> bool:
+    """None, or what a template makes of a missing attribute (""), or not a number at all."""
+    if value is None or value == "":
+        return True
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
 @register.filter
 def number(value: Any, decimals: int = 0) -> str:
-    return MISSING if value is None or value == "" else formatting.number(value, int(decimals))
+    return MISSING if _missing(value) else formatting.number(float(value), int(decimals))
 
 
 @register.filter
 def count(value: Any) -> str:
     """A count that disclosure control may have hidden."""
-    return str(HIDDEN) if value is None else formatting.number(value)
+    if value is None:
+        return str(HIDDEN)
+    return MISSING if _missing(value) else formatting.number(float(value))
 
 
 @register.filter
 def money(value: Any) -> str:
-    return MISSING if value is None else formatting.money(value)
+    return MISSING if _missing(value) else formatting.money(float(value))
 
 
 @register.filter
 def percent(value: Any, decimals: int = 0) -> str:
-    return MISSING if value is None else formatting.percent(value, int(decimals))
+    return MISSING if _missing(value) else formatting.percent(float(value), int(decimals))
 
 
 @register.filter
 def incidents(value: Any) -> str:
-    return MISSING if value is None else formatting.incidents(int(value))
+    return MISSING if _missing(value) else formatting.incidents(int(float(value)))
 
 
 @register.filter
 def p_value(value: Any) -> str:
-    return MISSING if value is None else formatting.p_value(float(value))
+    return MISSING if _missing(value) else formatting.p_value(float(value))
