@@ -190,6 +190,10 @@ def tile(template: str, z: int, x: int, y: int) -> Image.Image:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
         partial.write_bytes(raw)
+        # The fetch time as this process's clock tells it, the same clock the age is read
+        # with (the file system's own time may differ, e.g. under a pinned test clock).
+        now = time.time()
+        os.utime(partial, (now, now))
         partial.replace(path)  # atomic: a concurrent reader never sees half a tile
     except OSError:  # a read-only or full disk costs the cache, not the map
         pass
