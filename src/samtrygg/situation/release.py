@@ -157,7 +157,3 @@ def build(municipality: Municipality, today: date) -> Release:
     release.quarters = [(label, add(dates, ("area",))) for label, dates in quarter_dates(today)]
     disclosure.protect(list(release.periods.values()))
     return release
-
-
-def shown_counts(values: NDArray[np.int64], hidden: NDArray[np.bool_]) -> list[int | None]:
-    return [None if h else int(v) for v, h in zip(values.tolist(), hidden.tolist(), strict=True)]

@@ -26,7 +26,7 @@ from samtrygg.incidents.models import Category
 from samtrygg.tenancy.models import Municipality, Organisation
 
 from .aggregates import emerging_by_area, per_area, shared_mask, weekly_counts
-from .disclosure import protect_areas, protect_breakdown
+from .disclosure import hide, protect_areas, protect_breakdown
 from .geometry import MunicipalityGeometry, geometry_for
 from .localtime import day_number, local_days, local_minutes
 from .models import ImportedTable
@@ -59,10 +59,6 @@ class Period:
         return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
 
 
-def _suppress(value: int) -> int | None:
-    return None if 0 < value < settings.SMALL_COUNT_THRESHOLD else int(value)
-
-
 def _mask(snap: Snapshot, municipality: Municipality, period: Period) -> NDArray[np.bool_]:
     days = local_days(snap["start"])
     return (
@@ -90,8 +86,8 @@ def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]
             period.previous().last.isoformat(),
         ],
         "threshold": settings.SMALL_COUNT_THRESHOLD,
-        "total": _suppress(total),
-        "previous_total": _suppress(previous),
+        "total": hide(total),
+        "previous_total": hide(previous),
         "change_percent": round(test.percent_change) if test and previous else None,
         "change_p": round(test.p, 4) if test else None,
         "comparison": comparison,
@@ -401,7 +397,7 @@ def _spatial(
                     "cell": int(geometry.inside[k]),
                     "area": names.get(area, "–") if area is not None else "–",
                     "confidence": CONFIDENCE[int(result.bins[k])],
-                    "count": _suppress(int(counts[k])),
+                    "count": hide(int(counts[k])),
                 }
             )
     by_area: dict[str, int] = {}
