@@ -8,6 +8,7 @@ samtrygg demo [--seed S] [--no-serve]                build the demo, then serve 
 samtrygg createadmin --email E --municipality SLUG   first administrator of a municipality
 samtrygg import-areas FILE --municipality SLUG --kind KIND
 samtrygg import-bra FILE | import-population FILE    Brå's reported crime, SCB's population
+samtrygg import-municipality-groups FILE            SKR's kommungrupper (compare like with like)
 samtrygg import-surveys KOMMUN FILE | import-fires FILE   surveys, MSB's deliberately set fires
 samtrygg migrate | check | shell | ...               any Django management command
 """

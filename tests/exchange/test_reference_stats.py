@@ -294,7 +294,7 @@ def test_commands(tmp_path: Path) -> None:
 
 def test_demo_files_import() -> None:
     population, crime = demo_reference_stats()
-    assert (population.created, crime.created) == (50, 300)  # 5 regions × 10 years × 6 groups
+    assert (population.created, crime.created) == (70, 420)  # 7 regions × 10 years × 6 groups
     # Read by hand from src/samtrygg/demo/data/:
     assert crimes()[("00", "bostadsinbrott", 2015)] == 21813
     assert crimes()[("0880", "bostadsinbrott", 2015)] is None

@@ -228,10 +228,17 @@ def test_the_demo_lagesbild_leads_with_reported_crime(db: None, client: Client) 
         inhabitants = int(people[population][1 + years.index(when)])
         return str(round(count / inhabitants * 100_000))
 
+    # The SKR group B3 of the demo (demo_skr_kommungrupper.csv): the four kommuner's crimes
+    # over their inhabitants together, not the mean of their rates.
+    group = ["0780 Växjö", "0880 Kalmar", "1283 Helsingborg", "1380 Halmstad"]
+    at = 2 + years.index(latest)
+    group_count = sum(int(crime[f"{k};Bostadsinbrott"][at].replace(" ", "")) for k in group)
+    group_people = sum(int(people[k][1 + years.index(latest)]) for k in group)
     expected = [
         rate("1380 Halmstad", "1380 Halmstad", latest),
         rate("13 Hallands län", "13 Hallands län", latest),
         rate("00 Riket", "00 Riket", latest),
+        str(round(group_count / group_people * 100_000)),
         rate("1380 Halmstad", "1380 Halmstad", first),
     ]
     assert expected[0] == "117"  # by hand: 124 / 105 754 × 100 000
@@ -253,7 +260,8 @@ def test_the_demo_lagesbild_leads_with_reported_crime(db: None, client: Client) 
         # = 33 per 100 000 (by hand from the demo files), 30 five years before (2019).
         assert re.search(r"Anlagd\s+brand\s+i\s+byggnad\s+35\s+33\s+30", text), "fires"
         # Over the years too: a chart of the kommun, the county and the country per year.
-        assert re.search(r"per\s+år:\s+kommunen,\s+länet\s+och\s+riket", text)
+        assert re.search(r"per\s+år:\s+kommunen,\s+länet,\s+riket\s+och", text)
+        assert re.search(r"SKR:s\s+grupp\s+B3\s+Större\s+stad\s+\(4\s+kommuner", text)
         # The sources name the coverage of the EST reports and the reference statistics.
         assert re.search(r"Veckorapporter\s+\(EST\):\s+[\d\u00a0 ]+\s+rapporter", text)
         assert re.search(r"Brås\s+statistik\s+över\s+anmälda\s+brott\s+och", text)

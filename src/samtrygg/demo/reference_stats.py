@@ -1,7 +1,8 @@
 """Demo reference statistics: made-up figures, in the layouts of Brå's statistics database and
 SCB's PX-Web tables (exchange/reference_stats.py), for riket, Hallands län, Kalmar län, Halmstad
-and Kalmar, 2015–2024. They are loaded through the same import service as real files, with a
-source text that says they are invented."""
+and Kalmar, 2015–2024, and for Växjö and Helsingborg, which with them make up the demo's SKR group
+B3 (an excerpt: the real group has more kommuner). They are loaded through the same import
+service as real files, with a source text that says they are invented."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from samtrygg.exchange.surveys import (
 )
 
 CRIME_FILE = "demo_bra_anmalda_brott.csv"
+GROUPS_FILE = "demo_skr_kommungrupper.csv"
+GROUPS_SOURCE = "Demo – utdrag i SKR:s format, inte SKR:s hela kommungruppsindelning"
 POPULATION_FILE = "demo_scb_folkmangd.csv"
 CRIME_SOURCE = "Demo – påhittade siffror i Brås format"
 POPULATION_SOURCE = "Demo – påhittade siffror i SCB:s format"
@@ -37,9 +40,12 @@ def _data(name: str) -> bytes:
 def demo_reference_stats(
     actor: Any = "demo",
 ) -> tuple[ReferenceImportResult, ReferenceImportResult]:
-    """Import the demo population and reported crime; (population, crime) results."""
+    """Import the demo population, reported crime and SKR groups; (population, crime) results."""
+    from samtrygg.exchange.municipality_groups import import_municipality_groups
+
     population = import_population(_data(POPULATION_FILE), actor=actor, source=POPULATION_SOURCE)
     crime = import_reported_crime(_data(CRIME_FILE), actor=actor, source=CRIME_SOURCE)
+    import_municipality_groups(_data(GROUPS_FILE), actor=actor, source=GROUPS_SOURCE)
     return population, crime
 
 

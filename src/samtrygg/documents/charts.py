@@ -316,7 +316,8 @@ def hotspots(
 
 def rates_over_time(groups: list[dict[str, Any]], title: str) -> bytes:
     """Reported crime per 100 000 per year, one small panel per crime group: the kommun, its
-    county and the country (Brå's comparison with reference data, over time)."""
+    county, the country and the kommun's SKR group where known (Brå's comparison with reference
+    data, over time)."""
     shown = groups[:6]
     columns = 3 if len(shown) > 2 else len(shown)
     rows = (len(shown) + columns - 1) // columns
@@ -324,10 +325,20 @@ def rates_over_time(groups: list[dict[str, Any]], title: str) -> bytes:
     for axes, group in zip(grid.ravel(), shown, strict=False):
         years = [point[0] for point in group["series"]]
         for index, (label, colour, style) in enumerate(
-            (("kommunen", BLUE, "-"), ("länet", "#6b6b6b", "--"), ("riket", "#a4161a", ":")),
+            (
+                ("kommunen", BLUE, "-"),
+                ("länet", "#6b6b6b", "--"),
+                ("riket", "#a4161a", ":"),
+                ("kommungruppen", "#2d6a4f", "-."),
+            ),
             start=1,
         ):
-            values = [np.nan if p[index] is None else p[index] for p in group["series"]]
+            # Lägesbilder frozen before the kommungrupp was added have four values a year.
+            values = [
+                np.nan if len(p) <= index or p[index] is None else p[index] for p in group["series"]
+            ]
+            if all(np.isnan(v) for v in values) and index == 4:
+                continue
             axes.plot(years, values, style, color=colour, label=label, linewidth=1.6)
         axes.set_title(group["label"], fontsize=9)
         axes.tick_params(labelsize=7)

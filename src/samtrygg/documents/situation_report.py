@@ -226,19 +226,34 @@ def reported_crime_table(content: dict[str, Any]) -> dict[str, Any] | None:
     def rate(value: float | None) -> str:
         return "–" if value is None else formatting.number(value)
 
+    skr = crime.get("municipality_group")
+    with_group = any(g.get("group") is not None for g in crime["groups"])
     with translation.override("sv"):
+        group_note = ""
+        if skr and with_group:
+            group_note = (
+                f" Kommungruppen är SKR:s grupp {skr['code']} {skr['label']} "
+                f"({skr['size']} kommuner tillsammans)."
+            )
+        elif skr:
+            group_note = (
+                f" Jämförelse med kommungruppen ({skr['code']} {skr['label']}) saknas: Brås och "
+                f"SCB:s tal finns inte för alla {skr['size']} kommuner i gruppen."
+            )
         return {
             "intro": (
-                f"Anmälda brott per 100 000 invånare {latest}, jämfört med länet och riket och "
-                f"med kommunen {first}. Anmälda brott speglar också hur benäget folk är att "
-                "anmäla och hur mycket polisen själv upptäcker; det verkliga antalet brott är "
-                "större (mörkertal)."
+                f"Anmälda brott per 100 000 invånare {latest}, jämfört med länet, riket"
+                + (" och kommungruppen" if with_group else "")
+                + f" och med kommunen {first}. Anmälda brott speglar också hur benäget folk är "
+                "att anmäla och hur mycket polisen själv upptäcker; det verkliga antalet brott är "
+                "större (mörkertal)." + group_note
             ),
             "header": [
                 "Brottsgrupp",
                 f"Kommunen {latest}",
                 f"Länet {latest}",
                 f"Riket {latest}",
+                *([f"Kommungruppen {latest}"] if with_group else []),
                 f"Kommunen {first}",
             ],
             "rows": [
@@ -247,6 +262,7 @@ def reported_crime_table(content: dict[str, Any]) -> dict[str, Any] | None:
                     rate(g["kommun"]),
                     rate(g["county"]),
                     rate(g["country"]),
+                    *([rate(g.get("group"))] if with_group else []),
                     rate(g["first"]),
                 ]
                 for g in crime["groups"]
@@ -254,6 +270,7 @@ def reported_crime_table(content: dict[str, Any]) -> dict[str, Any] | None:
             "caveats": [f"{g['label']}: {g['caveat']}." for g in crime["groups"] if g["caveat"]],
             "source": "Källa: Brås statistik över anmälda brott och SCB:s befolkningsstatistik"
             + (f" ({'; '.join(crime['sources'])})" if crime.get("sources") else "")
+            + (", SKR:s kommungruppsindelning" if skr else "")
             + ".",
         }
 

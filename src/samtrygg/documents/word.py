@@ -120,7 +120,8 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         _image(
             document,
             images.get("chart_reported_crime"),
-            "Anmälda brott per 100 000 invånare per år: kommunen, länet och riket.",
+            "Anmälda brott per 100 000 invånare per år: kommunen, länet, riket och, där talen "
+            "finns, kommungruppen.",
         )
         document.add_paragraph(crime["source"])
     survey = survey_table(c)

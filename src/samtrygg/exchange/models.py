@@ -297,3 +297,31 @@ class FireStatistic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.category_label} {self.year}: {self.count}"
+
+
+class MunicipalityGroup(models.Model):
+    """SKR's kommungruppsindelning (2023: nine groups of municipalities with similar conditions,
+    A1 Storstäder … C9 Landsbygdskommun med besöksnäring): national reference data, written only
+    by exchange/municipality_groups.py, read to compare a kommun's reported crime with similar
+    kommuner."""
+
+    kommun_code = models.CharField(_("municipality code"), max_length=4, unique=True)
+    group = models.CharField(_("municipality group"), max_length=2)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("municipality group (SKR)")
+        verbose_name_plural = _("municipality groups (SKR)")
+        ordering = ["kommun_code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    group__in=["A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9"]
+                ),
+                name="municipality_group_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kommun_code} {self.group}"

@@ -613,7 +613,9 @@ def _record(actor: Any, kind: str, source: str, result: ReferenceImportResult) -
 @dataclass(frozen=True)
 class CrimeRate:
     """Reported crimes per 100 000 inhabitants in one crime group and year, for the kommun,
-    its county and the country; None where the count or the population is missing."""
+    its county, the country and the kommun's SKR group (all its kommuner together); None where
+    a count or a population is missing (for the group: of any of its kommuner, since a group
+    rate over some of its kommuner would compare with an arbitrary selection)."""
 
     crime_group: str
     crime_group_label: str
@@ -621,6 +623,7 @@ class CrimeRate:
     kommun: float | None
     county: float | None
     country: float | None
+    group: float | None = None
 
 
 def rate_per_100k(count: int | None, population: int | None) -> float | None:
@@ -631,21 +634,34 @@ def rate_per_100k(count: int | None, population: int | None) -> float | None:
 
 def crime_rates(kommun_code: str, years: Iterable[int]) -> list[CrimeRate]:
     """Per crime group (in label order) and year (ascending): the rate per 100 000 inhabitants
-    for the kommun, its län (the code's first two digits) and riket."""
+    for the kommun, its län (the code's first two digits), riket and the kommun's SKR group."""
+    from .municipality_groups import group_of
+
     wanted = sorted(set(years))
     regions = [kommun_code, county_code(kommun_code), COUNTRY]
+    skr = group_of(kommun_code)
+    members = list(skr.members) if skr else []
     counts: dict[tuple[str, str, int], int | None] = {}
     labels: dict[str, str] = {}
-    for crime in ReportedCrime.objects.filter(region_code__in=regions, year__in=wanted):
+    for crime in ReportedCrime.objects.filter(region_code__in=regions + members, year__in=wanted):
         counts[(crime.region_code, crime.crime_group, crime.year)] = crime.count
-        labels.setdefault(crime.crime_group, crime.crime_group_label)
+        if crime.region_code in regions:
+            labels.setdefault(crime.crime_group, crime.crime_group_label)
     populations = {
         (p.region_code, p.year): p.population
-        for p in Population.objects.filter(region_code__in=regions, year__in=wanted)
+        for p in Population.objects.filter(region_code__in=regions + members, year__in=wanted)
     }
 
     def rate(region: str, group: str, year: int) -> float | None:
         return rate_per_100k(counts.get((region, group, year)), populations.get((region, year)))
+
+    def group_rate(crime_group: str, year: int) -> float | None:
+        found = [(counts.get((m, crime_group, year)), populations.get((m, year))) for m in members]
+        if not found or any(count is None or not people for count, people in found):
+            return None
+        return rate_per_100k(
+            sum(count or 0 for count, _p in found), sum(people or 0 for _c, people in found)
+        )
 
     return [
         CrimeRate(
@@ -655,6 +671,7 @@ def crime_rates(kommun_code: str, years: Iterable[int]) -> list[CrimeRate]:
             rate(regions[0], group, year),
             rate(regions[1], group, year),
             rate(regions[2], group, year),
+            group_rate(group, year),
         )
         for group in sorted(labels, key=lambda g: labels[g].casefold())
         for year in wanted

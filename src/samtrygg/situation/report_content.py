@@ -185,17 +185,26 @@ def reported_crime(municipality: Municipality, period: Period) -> dict[str, Any]
                 "kommun": now.kommun if now else None,
                 "county": now.county if now else None,
                 "country": now.country if now else None,
+                "group": now.group if now else None,
                 "first_year": min(mine),
                 "first": first.kommun,
                 "series": [
-                    [year, mine[year].kommun, mine[year].county, mine[year].country]
+                    [
+                        year,
+                        mine[year].kommun,
+                        mine[year].county,
+                        mine[year].country,
+                        mine[year].group,
+                    ]
                     for year in sorted(mine)
                 ],
                 "caveat": CRIME_CAVEATS.get(group, ""),
             }
         )
     from samtrygg.exchange.models import ReportedCrime
+    from samtrygg.exchange.municipality_groups import group_of
 
+    skr = group_of(municipality.scb_code)
     sources = sorted(
         set(
             ReportedCrime.objects.filter(
@@ -208,6 +217,10 @@ def reported_crime(municipality: Municipality, period: Period) -> dict[str, Any]
         "years": [shown_years[0], latest],
         "latest": latest,
         "sources": [s for s in sources if s],
+        # The SKR group's name and size, also when its rate cannot be computed (the note says why).
+        "municipality_group": (
+            {"code": skr.code, "label": skr.label, "size": len(skr.members)} if skr else None
+        ),
     }
 
 
