@@ -355,6 +355,7 @@ def test_regional_overview_compares_reported_crime_not_est_counts(
     assert "Bostadsinbrott" in page and "2024" in page
     row_a = page.split(f'<th scope="row">{world.a.name}</th>')[1].split("</tr>")[0]
     assert '<td class="num">117</td>' in row_a, row_a
+    assert row_a.startswith("<td>B3</td>"), row_a  # the SKR group (demo_skr_kommungrupper.csv)
     row_b = page.split(f'<th scope="row">{world.b.name}</th>')[1].split("</tr>")[0]
     assert '<td class="num">100</td>' in row_b, row_b
     assert "Händelser förra kalenderåret" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from io import StringIO
 from typing import Any
 
@@ -53,6 +54,11 @@ def test_dashboard_for_a_coordinator(demo: None, client: Client) -> None:
         "Saknade veckorapporter",
     ):
         assert heading in text, heading
+    # Brå's reported crime beside the EST figures (demo files, by hand for 2024: Halmstad
+    # 124 / 105 754 × 100 000 = 117, riket 11 439 / 10 591 708 × 100 000 = 108).
+    assert "Anmälda brott per 100 000 invånare" in text
+    assert re.search(r"Bostadsinbrott</th><td>117</td><td>\d+</td><td>108</td>", text), text
+    assert "Kommungrupp B3" in text
     for block in BLOCKS:
         assert len(rows(client, f"/k/halmstad/dashboard/{block}.csv?period=quarter")) >= 1, block
     board = Dashboard(View(access_for(user, "halmstad"), SituationFilters(period="quarter")))

@@ -69,6 +69,7 @@ def regional_overview(request: HttpRequest) -> HttpResponse:
     """For a user with memberships in several municipalities (e.g. Länsstyrelsen): reported
     crime per 100 000 inhabitants (Brå and SCB) and compliance side by side. Never the counts
     of EST reports: they measure how many actors report, not crime."""
+    from samtrygg.exchange.municipality_groups import group_of
     from samtrygg.exchange.reference_stats import crime_rates
 
     today = timezone.localdate()
@@ -97,6 +98,7 @@ def regional_overview(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "municipality": municipality,
+                "group": group_of(municipality.scb_code),
                 "rates": [mine[code].kommun if code in mine else None for code, _l in groups],
                 "ok": sum(1 for i in items if i.status == "ok"),
                 "attention": [

@@ -161,8 +161,23 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
         "near_repeat": board.near_repeat(),
         "emerging": board.emerging(),
         "missing": board.missing_reports(),
+        "reported_crime": _reported_crime(access),
     }
     return render(request, "situation/dashboard.html", context)
+
+
+def _reported_crime(access: Access) -> dict[str, Any]:
+    """Brå's reported crime per 100 000 for the last ten years up to this one (the latest year
+    imported is shown), against the county, the country and the SKR group: the reference data
+    the EST figures are read beside. Public statistics: the same for every role."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from .report_content import Period, reported_crime
+
+    year = timezone.localdate().year
+    return reported_crime(access.municipality, Period(date(year, 1, 1), date(year, 12, 31)))
 
 
 # Django's own translated abbreviations (Monday first, as the matrix).
