@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 import pypdfium2 as pdfium
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -296,3 +297,57 @@ def test_the_summary_holds_five_key_messages_and_nothing_is_printed_twice(
         for index, finding in enumerate(texts):
             assert flat.count(finding) == 1, finding
             assert finding in (summary if index < 5 else analysis), finding
+
+
+def test_the_coordinator_chooses_the_key_messages(world: World, client: Client) -> None:
+    """Five accepted findings; the coordinator marks the fourth and fifth (one of them edited)
+    as key messages on the report's page: those two alone open the summary, the other three
+    stand under the analysis; a sixth mark is refused while five are marked."""
+    from samtrygg.situation.models import ReportFinding
+
+    seed_categories(world.a)
+    year = timezone.localdate().year - 1
+    created = services.create_report(
+        world.access(world.dave), title="Lägesbild", first=date(year, 1, 1), last=date(year, 12, 31)
+    )
+    created.findings.all().delete()
+    texts = [f"Iakttagelse nummer {n} om Centrum." for n in range(1, 6)]
+    findings = [
+        ReportFinding.objects.create(
+            report=created, kind="trend", generated_text=text, decision="accepted", order=order
+        )
+        for order, text in enumerate(texts)
+    ]
+    client.force_login(world.dave)
+    page = f"/k/{world.a.slug}/lagesbild/{created.pk}/"
+    posts = [
+        {"finding": findings[3].pk, "decision": "accepted", "key_message": "on"},
+        {
+            "finding": findings[4].pk,
+            "decision": "edited",
+            "text": "Centrum: färre.",
+            "key_message": "on",
+        },
+        {"finding": findings[0].pk, "decision": "accepted"},  # no mark: not a key message
+    ]
+    for post in posts:
+        assert client.post(page, {"action": "finding", **post}).status_code == 302
+    base = f"/k/{world.a.slug}/lagesbild/{created.pk}/document"
+    pdf = _pdf_text(client.get(f"{base}.pdf").content)
+    word = re.sub(r"<[^>]+>", " ", _docx_text(client.get(f"{base}.docx").content))
+    for text in (pdf, word):
+        flat = re.sub(r"\s+", " ", text)
+        summary, rest = flat.split("1. Kartläggning av brottsligheten")[-2:]
+        analysis = rest.split("3. Analys")[-1]
+        assert texts[3] in summary and "Centrum: färre." in summary
+        for finding in texts[:3]:
+            assert finding in analysis and finding not in summary, finding
+    # At most five marks.
+    for finding in findings[:3]:
+        services.decide_finding(world.access(world.dave), finding, "accepted", key_message=True)
+    sixth = ReportFinding.objects.create(
+        report=created, kind="trend", generated_text="Sjätte.", decision="accepted", order=9
+    )
+    with pytest.raises(ValidationError, match="Högst 5 nyckelbudskap"):
+        services.decide_finding(world.access(world.dave), sixth, "accepted", key_message=True)
+    assert ReportFinding.objects.filter(report=created, key_message=True).count() == 5

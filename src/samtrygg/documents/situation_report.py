@@ -114,8 +114,19 @@ def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
 
 # The order suggestions are ranked in: what a politician most needs to know first.
 RANK = ["trend", "alerts", "hotspots", "concentration", "emerging", "near_repeat"]
-# The summary's key messages: the first accepted findings in rank order (Brå: 3–5 messages).
+# The summary's key messages (Brå: 3–5): those the coordinator marked, else the first accepted
+# findings in rank order.
 KEY_MESSAGES = 5
+
+
+def split_findings(
+    findings: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(the summary's key messages, the other accepted findings for the analysis): each printed
+    once, in the PDF and Word alike."""
+    chosen = [f for f in findings if f.get("key")]
+    key = chosen[:KEY_MESSAGES] if chosen else findings[:KEY_MESSAGES]
+    return key, [f for f in findings if f not in key]
 
 
 def _generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
@@ -475,7 +486,7 @@ def data_for_report(report: SituationReport) -> DocumentData:
         content = build(report.municipality, report.period_start, report.period_end)
         images = render_images(report.municipality, content)
     findings = [
-        {"kind": f.kind, "text": f.final_text}
+        {"kind": f.kind, "text": f.final_text, "key": f.key_message}
         for f in report.findings.all()
         if f.decision in ("accepted", "edited")
     ]
@@ -531,8 +542,8 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
         "c": data.content,
         "summary": summary_sentence(data.content),
         # The summary holds the key messages; the other accepted findings go to the analysis.
-        "key_messages": data.findings[:KEY_MESSAGES],
-        "more_findings": data.findings[KEY_MESSAGES:],
+        "key_messages": split_findings(data.findings)[0],
+        "more_findings": split_findings(data.findings)[1],
         "consequences": consequences_text(data.content),
         "base_map": base_map_credit(),
         "reported_crime": reported_crime_table(data.content),

@@ -83,13 +83,13 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         "Lägesbild enligt lag (2023:196) om kommuners ansvar för brottsförebyggande arbete, 4 §."
     )
     from .situation_report import (
-        KEY_MESSAGES,
         base_map_credit,
         consequences_text,
         fire_table,
         periods_text,
         reported_crime_table,
         small_population_note,
+        split_findings,
         summary_sentence,
         survey_table,
     )
@@ -104,9 +104,10 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
 
     document.add_heading("Sammanfattning", level=1)
     document.add_paragraph(summary_sentence(c))
-    if data.findings:
+    key_messages, more_findings = split_findings(data.findings)
+    if key_messages:
         document.add_heading("Det viktigaste", 2)
-    for finding in data.findings[:KEY_MESSAGES]:
+    for finding in key_messages:
         document.add_paragraph(finding["text"], style="List Bullet")
 
     document.add_heading("1. Kartläggning av brottsligheten, dess omfattning och konsekvenser", 1)
@@ -217,9 +218,9 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
 
     document.add_heading("3. Analys", 1)
     document.add_paragraph(data.analysis_text or "Analytikerns text saknas ännu.")
-    if data.findings[KEY_MESSAGES:]:
+    if more_findings:
         document.add_heading("Fler iakttagelser ur data", 2)
-    for finding in data.findings[KEY_MESSAGES:]:
+    for finding in more_findings:
         document.add_paragraph(finding["text"], style="List Bullet")
     if not data.findings:
         document.add_paragraph("Inga iakttagelser ur data har godtagits.")

@@ -91,6 +91,8 @@ class ReportFinding(models.Model):
         default=FindingDecision.PROPOSED,
     )
     order = models.PositiveSmallIntegerField(default=0)
+    # One of the summary's 3–5 key messages ("Det viktigaste"), as the coordinator chose.
+    key_message = models.BooleanField(_("key message"), default=False)
 
     class Meta:
         ordering = ["order", "id"]

@@ -136,7 +136,11 @@ def report_detail(request: HttpRequest, access: Access, report_id: int) -> HttpR
                 if finding is None:
                     raise ValidationError(_("Choose a finding."))
                 services.decide_finding(
-                    access, finding, request.POST.get("decision", ""), request.POST.get("text", "")
+                    access,
+                    finding,
+                    request.POST.get("decision", ""),
+                    request.POST.get("text", ""),
+                    key_message=request.POST.get("key_message") == "on",
                 )
                 return redirect(request.path + "#findings")
             elif action == "approve":

@@ -97,8 +97,17 @@ def update_texts(access: Access, report: SituationReport, **texts: str) -> Situa
 
 
 def decide_finding(
-    access: Access, finding: ReportFinding, decision: str, text: str = ""
+    access: Access,
+    finding: ReportFinding,
+    decision: str,
+    text: str = "",
+    *,
+    key_message: bool = False,
 ) -> ReportFinding:
+    """Accept, edit or drop a finding; an accepted one may be one of the summary's key
+    messages (at most KEY_MESSAGES of them)."""
+    from samtrygg.documents.situation_report import KEY_MESSAGES
+
     access.require(Permission.EDIT_SITUATION_REPORTS)
     _editable(finding.report)
     if decision not in FindingDecision.values:
@@ -107,11 +116,22 @@ def decide_finding(
         if not text.strip():
             raise ValidationError({"text": _("Write the edited text.")})
         _guard({"text": text})
+    key_message = key_message and decision in (FindingDecision.ACCEPTED, FindingDecision.EDITED)
+    others = finding.report.findings.exclude(pk=finding.pk).filter(key_message=True).count()
+    if key_message and others >= KEY_MESSAGES:
+        raise ValidationError(
+            _("At most %(n)d key messages: take one away first.") % {"n": KEY_MESSAGES}
+        )
     with transaction.atomic():
-        before = {"decision": finding.decision, "text": finding.text}
+        before = {
+            "decision": finding.decision,
+            "text": finding.text,
+            "key_message": finding.key_message,
+        }
         finding.decision = decision
         finding.text = text.strip() if decision == FindingDecision.EDITED else ""
-        finding.save(update_fields=["decision", "text"])
+        finding.key_message = key_message
+        finding.save(update_fields=["decision", "text", "key_message"])
         record(
             AuditAction.SITUATION_REPORT_CHANGED,
             actor=access.user,
@@ -119,7 +139,14 @@ def decide_finding(
             obj=finding.report,
             changes={
                 "finding": [None, finding.pk],
-                **diff(before, {"decision": finding.decision, "text": finding.text}),
+                **diff(
+                    before,
+                    {
+                        "decision": finding.decision,
+                        "text": finding.text,
+                        "key_message": finding.key_message,
+                    },
+                ),
             },
         )
     return finding
@@ -199,6 +226,7 @@ def new_version(access: Access, report: SituationReport) -> SituationReport:
                 text=f.text,
                 decision=f.decision,
                 order=f.order,
+                key_message=f.key_message,
             )
             for f in report.findings.all()
         )
