@@ -91,7 +91,7 @@ class DocumentData:
     last: date
     content: dict[str, Any]
     images: dict[str, str]  # name → base64 PNG
-    findings: list[dict[str, str]]  # kind, text (the accepted ones)
+    findings: list[dict[str, Any]]  # kind, text, key (the accepted ones)
     other_information: str = ""
     analysis_text: str = ""
     sources_left_out: list[str] = field(default_factory=list)
