@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import date
 from typing import Any
 
 from samtrygg.tenancy.models import Membership, Municipality, Organisation, OrganisationKind, User
@@ -77,3 +78,23 @@ def feature_collection(*features: dict[str, Any], crs: str | None = None) -> str
 
 def feature(name: str, geometry: dict[str, Any], **properties: Any) -> dict[str, Any]:
     return {"type": "Feature", "properties": {"name": name, **properties}, "geometry": geometry}
+
+
+def approved_lagesbild(access: Any, on: date = date(2026, 1, 15)) -> Any:
+    """An approved lägesbild of 2025 for ``access``'s municipality, with its three parts (part 2
+    and 3 written, every generated finding dropped): what an åtgärdsplan must rest on (5 §)."""
+    from samtrygg.situation import services
+
+    report = services.create_report(
+        access, title="Lägesbild 2025", first=date(2025, 1, 1), last=date(2025, 12, 31)
+    )
+    services.update_texts(
+        access,
+        report,
+        other_information="Polisens lokala lägesbild.",
+        analysis_text="Skadegörelsen ökar i Centrum.",
+        sources_left_out="",
+    )
+    for finding in report.findings.all():
+        services.decide_finding(access, finding, "dropped")
+    return services.approve(access, report, body="Kommunstyrelsen", on=on)

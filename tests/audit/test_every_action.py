@@ -111,7 +111,11 @@ def _plan(w: World, *, decided: bool = False) -> Any:
 
     access = w.access(w.dave)
     plan = services.create_plan(
-        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
+        access,
+        title="Plan",
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 12, 31),
+        situation_report=factories.approved_lagesbild(access),
     )
     services.add_measure(
         access,
@@ -134,6 +138,18 @@ def _report(w: World) -> Any:
     return services.create_report(
         w.access(w.dave), title="Lägesbild", first=date(2025, 1, 1), last=date(2025, 12, 31)
     )
+
+
+def _ready_report(w: World) -> Any:
+    """A draft with its three parts and every finding decided: ready to approve."""
+    from samtrygg.situation import services
+
+    report = _report(w)
+    access = w.access(w.dave)
+    services.update_texts(access, report, other_information="Polisen.", analysis_text="Analys.")
+    for finding in report.findings.all():
+        services.decide_finding(access, finding, "dropped")
+    return report
 
 
 def _assigned(w: World) -> Any:
@@ -492,7 +508,7 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         AuditAction.SITUATION_REPORT_APPROVED,
         lambda w: _two(
             w,
-            _report,
+            _ready_report,
             lambda w, report: _situation().approve(
                 w.access(w.dave), report, body="Kommunfullmäktige", on=date(2026, 11, 20)
             ),
@@ -504,7 +520,7 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         lambda w: _two(
             w,
             lambda w: _situation().approve(
-                w.access(w.dave), _report(w), body="KF", on=date(2026, 11, 20)
+                w.access(w.dave), _ready_report(w), body="KF", on=date(2026, 11, 20)
             ),
             lambda w, report: _situation().new_version(w.access(w.dave), report),
         ),

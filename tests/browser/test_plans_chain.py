@@ -13,6 +13,7 @@ from samtrygg.plans.models import ComplianceSettings
 from samtrygg.tenancy.models import Membership
 from samtrygg.tenancy.roles import Role
 
+from .. import factories
 from ..conftest import World
 from .axe import serious_violations
 from .conftest import DESKTOP
@@ -32,11 +33,13 @@ def status_of(page: Any, paragraph: str) -> str:
 
 def test_from_hot_spot_to_plan_follow_up_and_report(picture: World, new_page: Any) -> None:  # noqa: F811
     slug = picture.a.slug
+    # The lägesbild the plan will rest on (5 §), approved on 15 January 2026.
+    factories.approved_lagesbild(picture.access(picture.dave))
     page = new_page(DESKTOP)
     log_in(page, "dave@example.se")
     page.goto(f"/k/{slug}/compliance/")
     clean(page)
-    assert status_of(page, "5 §") == "Saknas"
+    assert status_of(page, "5 §").startswith("Ej gjort")
 
     page.goto(f"/k/{slug}/situation/?period=quarter&layers=hotspots")
     wait_ready(page)
@@ -68,6 +71,7 @@ def test_from_hot_spot_to_plan_follow_up_and_report(picture: World, new_page: An
     page.goto(f"/k/{slug}/plans/")
     clean(page)
     page.get_by_label("Titel").fill("Åtgärdsplan 2026–2027")
+    page.get_by_label("Lägesbilden den bygger på").select_option(label="Lägesbild 2025 v1")
     page.get_by_role("button", name="Skapa planen").click()
     page.wait_for_url("**/plans/*/")
     form = page.locator("form", has=page.get_by_role("button", name="Lägg till åtgärden"))

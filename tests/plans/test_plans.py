@@ -41,7 +41,11 @@ def plan_with_a_measure(world: World, deadline: date) -> Any:
     """A draft plan of municipality A with one measure not linked to a problem."""
     access = world.access(world.dave)
     plan = services.create_plan(
-        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
+        access,
+        title="Plan",
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 12, 31),
+        situation_report=factories.approved_lagesbild(access),
     )
     services.add_measure(
         access,
@@ -84,7 +88,11 @@ def test_problem_causes_plan_measure_follow_up(data: World) -> None:
     place = services.add_cause(access, problem, group="place", text="Mörk gångtunnel")
     services.add_cause(access, problem, group="offender", text="Grupp som samlas kvällstid")
     plan = services.create_plan(
-        access, title="Plan 2026–2027", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
+        access,
+        title="Plan 2026–2027",
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 12, 31),
+        situation_report=factories.approved_lagesbild(access),
     )
     today = timezone.localdate()
     with pytest.raises(ValidationError) as refused:
@@ -236,6 +244,8 @@ def test_compliance_item_turns_overdue_on_the_right_day(world: World, client: Cl
         approved_body="KS",
         approved_on=date(2025, 3, 10),
         next_update_due=date(2027, 3, 10),
+        other_information="Polisens lägesbild.",
+        analysis_text="Analys.",
     )
     url = f"/k/{world.a.slug}/compliance/"
     with time_machine.travel(datetime(2027, 3, 10, 12, tzinfo=STOCKHOLM), tick=False):
@@ -247,15 +257,24 @@ def test_compliance_item_turns_overdue_on_the_right_day(world: World, client: Cl
         page = client.get(url).content.decode()
         assert "compliance-status-overdue" in page
         assert compliance.items(world.a, timezone.localdate())[0].status == "overdue"
-    # council: a meeting more than 12 months ago is overdue; members with leading positions needed
-    CouncilMember.objects.create(
-        municipality=world.a, role="Kommundirektör", organisation=world.a_org
+    # The council: the law asks the kommun to work for one with members in leading positions
+    # (10 §): members none of whom is in one are work in progress; a leading member and a meeting
+    # meet it. That it meets every year is the kommun's own routine, apart: a meeting more than
+    # 12 months ago makes the routine overdue, not the law.
+    member = CouncilMember.objects.create(
+        municipality=world.a, role="Rektor", organisation=world.a_org, leading_position=False
     )
-    CouncilMeeting.objects.create(municipality=world.a, date=date(2025, 11, 23))
-    council = {i.paragraph: i for i in compliance.items(world.a, date(2026, 11, 23))}["10 §"]
-    assert council.status == "due_soon"
     council = {i.paragraph: i for i in compliance.items(world.a, date(2026, 11, 24))}["10 §"]
-    assert council.status == "overdue"
+    assert (council.status, council.label) == ("in_progress", "Arbete pågår")
+    CouncilMeeting.objects.create(municipality=world.a, date=date(2025, 11, 23))
+    member.leading_position = True
+    member.save()
+    council = {i.paragraph: i for i in compliance.items(world.a, date(2026, 11, 24))}["10 §"]
+    assert council.status == "ok"
+    routine = {i.paragraph: i for i in compliance.routines(world.a, date(2026, 11, 23))}["10 §"]
+    assert routine.status == "due_soon"
+    routine = {i.paragraph: i for i in compliance.routines(world.a, date(2026, 11, 24))}["10 §"]
+    assert routine.status == "overdue"
 
 
 def test_public_page_is_opt_in_and_never_shows_small_counts(data: World, client: Client) -> None:
@@ -364,7 +383,11 @@ def test_regional_overview_compares_reported_crime_not_est_counts(
 def test_council_report_and_meeting_documents(data: World, client: Client, tmp_path: Path) -> None:
     access = data.access(data.dave)
     plan = services.create_plan(
-        access, title="Plan", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31)
+        access,
+        title="Plan",
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 12, 31),
+        situation_report=factories.approved_lagesbild(access),
     )
     services.add_measure(
         access,

@@ -180,6 +180,7 @@ def test_viewer_sees_approved_versions_only(demo: None, client: Client) -> None:
     assert client.get(f"/k/halmstad/lagesbild/{draft.pk}/").status_code == 404
     assert client.get(f"/k/halmstad/lagesbild/{draft.pk}/document.pdf").status_code == 404
     ReportFinding.objects.filter(report=draft).update(decision="accepted")
+    services.update_texts(access, draft, other_information="Polisen.", analysis_text="Analys.")
     services.approve(access, draft, body="Kommunfullmäktige", on=today)
     assert client.get(f"/k/halmstad/lagesbild/{draft.pk}/").status_code == 200
     assert "Börja en ny lägesbild" not in client.get("/k/halmstad/lagesbild/").content.decode()

@@ -14,14 +14,16 @@ from samtrygg.plans.models import ActionPlan, CitizenPromise, Evaluation, PlanSt
 from samtrygg.situation.models import ReportStatus, SituationReport
 from samtrygg.tenancy.models import Municipality
 
-STATUS_SV = {"ok": "Uppfyllt", "due_soon": "Snart dags", "overdue": "Försenat", "missing": "Saknas"}
 COLOUR_SV = {"green": "Grön", "yellow": "Gul", "red": "Röd", "": "Ej uppföljd"}
 
 
 def content(municipality: Municipality) -> dict[str, Any]:
     today = timezone.localdate()
+    # Never a lägesbild "approved" on a day that has not come.
     report = (
-        SituationReport.objects.filter(municipality=municipality, status=ReportStatus.APPROVED)
+        SituationReport.objects.filter(
+            municipality=municipality, status=ReportStatus.APPROVED, approved_on__lte=today
+        )
         .order_by("-approved_on")
         .first()
     )
@@ -46,12 +48,17 @@ def content(municipality: Municipality) -> dict[str, Any]:
             {
                 "paragraph": i.paragraph,
                 "requirement": str(i.requirement),
-                "status": STATUS_SV[i.status],
+                "status": i.label,
                 "status_code": i.status,
                 "evidence": i.evidence,
                 "due": i.due,
             }
             for i in compliance.items(municipality, today)
+        ],
+        # The kommun's own routines, apart from the law's requirements.
+        "routines": [
+            {"requirement": str(i.requirement), "status": i.label, "evidence": i.evidence}
+            for i in compliance.routines(municipality, today)
         ],
         "report": report,
         "figures": figures,
@@ -112,6 +119,21 @@ def docx_bytes(municipality: Municipality) -> bytes:
         for cell, text in zip(
             table.add_row().cells,
             [item["paragraph"], item["requirement"], item["status"], item["evidence"]],
+            strict=True,
+        ):
+            cell.text = str(text)
+    document.add_heading("Kommunens egna rutiner", 2)
+    document.add_paragraph(
+        "Rutiner som kommunen har för lagens uppgifter; de är inte krav i lagen."
+    )
+    routines = document.add_table(rows=1, cols=3)
+    routines.style = "Light Grid Accent 1"
+    for cell, text in zip(routines.rows[0].cells, ["Rutin", "Status", "Senast gjort"], strict=True):
+        cell.text = text
+    for routine in c["routines"]:
+        for cell, text in zip(
+            routines.add_row().cells,
+            [routine["requirement"], routine["status"], routine["evidence"] or "–"],
             strict=True,
         ):
             cell.text = str(text)

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from samtrygg.core import formatting
 from samtrygg.situation.models import ReportStatus, SituationReport
 from samtrygg.tenancy.models import Municipality
 
@@ -23,16 +25,43 @@ from .models import (
 )
 
 DUE_SOON_DAYS = 60
+# The law came into force on 1 July 2023; the first åtgärdsplan — and so the lägesbild it
+# rests on — was due on 1 July 2024.
+FIRST_PLAN_DUE = date(2024, 7, 1)
+# Coordination (12 § 1) shows in meetings held: at least one in the last quarter.
+COORDINATION_DAYS = 92
+
+# The statuses, from the law's point of view. A duty the law says the kommun shall "work for"
+# (9 § agreements, 10 § council) is never "missing": it is in progress or not started.
+OK, DUE_SOON, NOT_DONE, OVERDUE = "ok", "due_soon", "not_done", "overdue"
+IN_PROGRESS, NOT_STARTED = "in_progress", "not_started"
+LABELS = {
+    OK: _("Met"),
+    DUE_SOON: _("Met – renew by %(due)s"),
+    NOT_DONE: _("Not done – due by %(due)s"),
+    OVERDUE: _("Not done – overdue since %(due)s"),
+    IN_PROGRESS: _("Work in progress"),
+    NOT_STARTED: _("Not started"),
+}
+NEEDS_ATTENTION = (NOT_DONE, OVERDUE, NOT_STARTED)
 
 
 @dataclass
 class Item:
     paragraph: str
     requirement: Any
-    status: str  # ok, due_soon, overdue, missing
+    status: str  # one of LABELS
     evidence: str  # a sentence
     link: str
     due: date | None = None
+
+    @property
+    def label(self) -> str:
+        """ "Ej gjort – senast 1 juli 2024" in the active language; "Ej gjort" with no date."""
+        if self.due is None and self.status == NOT_DONE:
+            return str(_("Not done"))
+        due = formatting.day(self.due) if self.due else ""
+        return str(LABELS[self.status]) % {"due": due}
 
 
 def _add_months(day: date, months: int) -> date:
@@ -45,139 +74,269 @@ def _add_months(day: date, months: int) -> date:
     )
 
 
-def _status(due: date | None, today: date) -> str:
-    if due is None:
-        return "missing"
+def _renewal(due: date, today: date) -> str:
+    """Something done that must be done again by ``due``."""
     if today > due:
-        return "overdue"
+        return OVERDUE
     if today > due - timedelta(days=DUE_SOON_DAYS):
-        return "due_soon"
-    return "ok"
+        return DUE_SOON
+    return OK
 
 
-def items(municipality: Municipality, today: date) -> list[Item]:
-    slug = municipality.slug
-    settings_row = ComplianceSettings.objects.filter(municipality=municipality).first()
-    out: list[Item] = []
+def _undone(due: date | None, today: date) -> str:
+    """Something not done that is due by ``due``."""
+    return OVERDUE if due is not None and today > due else NOT_DONE
 
-    report = (
-        SituationReport.objects.filter(municipality=municipality, status=ReportStatus.APPROVED)
-        .order_by("-approved_on")
-        .first()
-    )
-    due = report.next_update_due if report else None
-    out.append(
-        Item(
-            "4 §, 6 §",
-            _("Lägesbild approved and updated within 24 months"),
-            _status(due, today),
-            f"{report.title}, {report.approved_body} {report.approved_on:%Y-%m-%d}"
-            if report
-            else "",
-            reverse("report_list", args=[slug]),
-            due,
+
+def valid_report(municipality: Municipality, today: date) -> SituationReport | None:
+    """The newest lägesbild that counts for 4 §: approved on a day that has come, with all
+    three parts (an approval before the parts were required may lack them)."""
+    from samtrygg.situation.services import empty_parts
+
+    approved = SituationReport.objects.filter(
+        municipality=municipality, status=ReportStatus.APPROVED, approved_on__lte=today
+    ).order_by("-approved_on", "-version")
+    return next((r for r in approved if not empty_parts(r)), None)
+
+
+def decided_plan(municipality: Municipality, today: date) -> ActionPlan | None:
+    """The newest åtgärdsplan that counts for 5 §: decided on a day that has come, resting on an
+    approved lägesbild."""
+    return (
+        ActionPlan.objects.filter(
+            municipality=municipality,
+            decision_date__lte=today,
+            situation_report__status=ReportStatus.APPROVED,
         )
-    )
-
-    plan = (
-        ActionPlan.objects.filter(municipality=municipality)
         .exclude(status=PlanStatus.DRAFT)
         .order_by("-decision_date")
         .first()
     )
-    out.append(
-        Item(
-            "5 §",
-            _("Åtgärdsplan decided on the basis of the lägesbild"),
-            "ok" if plan else "missing",
-            f"{plan.title}, {plan.decision_body} {plan.decision_date:%Y-%m-%d}"
-            if plan and plan.decision_date
-            else "",
-            reverse("plan_list", args=[slug]),
-        )
-    )
 
+
+def items(municipality: Municipality, today: date) -> list[Item]:
+    """What the law asks, each with its status and evidence (the kommun's own routines, such as a
+    yearly council meeting, are in ``routines``)."""
+    return [
+        _situation_report(municipality, today),
+        *_plan_items(municipality, today),
+        _agreements(municipality, today),
+        _council(municipality),
+        _coordination(municipality),
+        *_coordination_tasks(municipality, today),
+        _council_reporting(municipality),
+    ]
+
+
+def _situation_report(municipality: Municipality, today: date) -> Item:
+    report = valid_report(municipality, today)
+    link = reverse("report_list", args=[municipality.slug])
+    requirement = _(
+        "Lägesbild with all three parts, approved and updated at least every second year"
+    )
+    if report is None or report.next_update_due is None or report.approved_on is None:
+        return Item(
+            "4 §, 6 §", requirement, _undone(FIRST_PLAN_DUE, today), "", link, FIRST_PLAN_DUE
+        )
+    evidence = f"{report.title}, {report.approved_body} {formatting.day(report.approved_on)}"
+    link = reverse("report_detail", args=[municipality.slug, report.pk])
+    due = report.next_update_due
+    return Item("4 §, 6 §", requirement, _renewal(due, today), evidence, link, due)
+
+
+def _plan_items(municipality: Municipality, today: date) -> list[Item]:
+    link = reverse("plan_list", args=[municipality.slug])
+    plan = decided_plan(municipality, today)
+    if plan is None or plan.decision_date is None:
+        return [
+            Item(
+                "5 §",
+                _("Åtgärdsplan decided on the basis of the lägesbild"),
+                _undone(FIRST_PLAN_DUE, today),
+                "",
+                link,
+                FIRST_PLAN_DUE,
+            ),
+            Item(
+                "6 §", _("Åtgärdsplan followed up at least every second year"), NOT_DONE, "", link
+            ),
+        ]
+    decided = Item(
+        "5 §",
+        _("Åtgärdsplan decided on the basis of the lägesbild"),
+        OK,
+        f"{plan.title}, {plan.decision_body} {formatting.day(plan.decision_date)}",
+        reverse("plan_detail", args=[municipality.slug, plan.pk]),
+    )
+    # 6 §: only an approved follow-up fulfils it; until one exists it is "not done", due two
+    # years after the decision.
     followed = (
-        PlanFollowUp.objects.filter(plan__municipality=municipality, approved_on__isnull=False)
+        PlanFollowUp.objects.filter(
+            plan__municipality=municipality,
+            approved_on__isnull=False,
+            approved_on__lte=today,
+            approved_on__gte=plan.decision_date,
+        )
         .order_by("-approved_on")
         .first()
     )
-    base = followed.approved_on if followed else (plan.decision_date if plan else None)
-    due = _add_months(base, 24) if base else None
-    out.append(
+    requirement = _("Åtgärdsplan followed up at least every second year")
+    if followed is None or followed.approved_on is None:
+        due = _add_months(plan.decision_date, 24)
+        return [decided, Item("6 §", requirement, _undone(due, today), "", link, due)]
+    due = _add_months(followed.approved_on, 24)
+    evidence = f"{followed.approved_body} {formatting.day(followed.approved_on)}"
+    return [decided, Item("6 §", requirement, _renewal(due, today), evidence, link, due)]
+
+
+def _agreements(municipality: Municipality, today: date) -> Item:
+    """9 §: the kommun shall work for written agreements (with purposes and areas)."""
+    everything = Agreement.objects.filter(municipality=municipality)
+    in_force = everything.filter(period_start__lte=today, period_end__gte=today)
+    status = OK if in_force.exists() else IN_PROGRESS if everything.exists() else NOT_STARTED
+    return Item(
+        "9 §",
+        _("Work for written agreements with purposes and areas"),
+        status,
+        ", ".join(a.title for a in (in_force if status == OK else everything)[:3]),
+        reverse("agreement_list", args=[municipality.slug]),
+    )
+
+
+def _council(municipality: Municipality) -> Item:
+    """10 §: the kommun shall work for a strategic council with members in leading positions."""
+    members = CouncilMember.objects.filter(municipality=municipality)
+    leading = members.filter(leading_position=True).count()
+    met = CouncilMeeting.objects.filter(municipality=municipality).order_by("-date").first()
+    status = OK if leading and met else IN_PROGRESS if members.exists() or met else NOT_STARTED
+    evidence = str(
+        ngettext(
+            "%(n)d member in a leading position",
+            "%(n)d members in leading positions",
+            leading,
+        )
+        % {"n": leading}
+    )
+    if met:
+        evidence += f"; {_('last meeting')} {formatting.day(met.date)}"
+    return Item(
+        "10 §",
+        _("Work for a strategic council with members in leading positions"),
+        status,
+        evidence if members.exists() or met else "",
+        reverse("council", args=[municipality.slug]),
+    )
+
+
+def _settings(municipality: Municipality) -> ComplianceSettings | None:
+    return ComplianceSettings.objects.filter(municipality=municipality).first()
+
+
+def _coordination(municipality: Municipality) -> Item:
+    named = (row.coordination_function if (row := _settings(municipality)) else "") or ""
+    return Item(
+        "11 §",
+        _("Coordination function named"),
+        OK if named else NOT_DONE,
+        named,
+        reverse("compliance", args=[municipality.slug]),
+    )
+
+
+def _coordination_tasks(municipality: Municipality, today: date) -> list[Item]:
+    """12 §: the coordination function's three tasks, each with what shows it is done."""
+    from .models import Meeting
+
+    row = _settings(municipality)
+    link = reverse("compliance", args=[municipality.slug])
+    since = today - timedelta(days=COORDINATION_DAYS)
+    held = Meeting.objects.filter(municipality=municipality, date__gte=since, date__lte=today)
+    meetings = held.count()
+    contact = (row.contact_point if row else "") or ""
+    public = bool(row and row.public_page)
+    decided = [
+        str(_("the decided lägesbild")) if valid_report(municipality, today) else "",
+        str(_("the decided åtgärdsplan")) if decided_plan(municipality, today) else "",
+    ]
+    return [
         Item(
-            "6 §",
-            _("Åtgärdsplan followed up within 24 months"),
-            _status(due, today),
-            f"{followed.approved_body} {followed.approved_on:%Y-%m-%d}"
-            if followed and followed.approved_on
+            "12 § 1",
+            _("Coordinates the crime prevention work"),
+            OK if meetings else NOT_DONE,
+            str(
+                ngettext(
+                    "%(n)d coordination meeting in the last three months",
+                    "%(n)d coordination meetings in the last three months",
+                    meetings,
+                )
+                % {"n": meetings}
+            )
+            if meetings
             else "",
-            reverse("plan_list", args=[slug]),
-            due,
-        )
-    )
-
-    agreements = Agreement.objects.filter(
-        municipality=municipality, period_start__lte=today, period_end__gte=today
-    )
-    out.append(
+            reverse("meeting_list", args=[municipality.slug]),
+        ),
         Item(
-            "9 §",
-            _("Written agreements with purposes and areas in force"),
-            "ok" if agreements.exists() else "missing",
-            ", ".join(a.title for a in agreements[:3]),
-            reverse("agreement_list", args=[slug]),
-        )
+            "12 § 2",
+            _("Is the contact point for external actors"),
+            OK if contact else NOT_DONE,
+            contact,
+            link,
+        ),
+        Item(
+            "12 § 3",
+            _("Informs the residents about the work"),
+            OK if public else NOT_DONE,
+            (
+                str(_("Public information page, linking %(documents)s"))
+                % {"documents": " och ".join(d for d in decided if d) or "–"}
+            )
+            if public
+            else "",
+            link,
+        ),
+    ]
+
+
+def _council_reporting(municipality: Municipality) -> Item:
+    """13 §: kommunstyrelsen reports continuously to kommunfullmäktige. The law sets no interval;
+    the kommun's own yearly routine is in ``routines``."""
+    row = _settings(municipality)
+    last = row.last_council_report if row else None
+    return Item(
+        "13 §",
+        _("Reports to kommunfullmäktige"),
+        OK if last else NOT_DONE,
+        formatting.day(last) if last else "",
+        reverse("compliance", args=[municipality.slug]),
     )
 
+
+def routines(municipality: Municipality, today: date) -> list[Item]:
+    """The kommun's own routines for the law's duties — not the law's requirements: the
+    strategic council meets and the report to kommunfullmäktige is made at least once a year."""
     meeting = CouncilMeeting.objects.filter(municipality=municipality).order_by("-date").first()
-    leading = CouncilMember.objects.filter(
-        municipality=municipality, leading_position=True
-    ).exists()
-    due = _add_months(meeting.date, 12) if meeting else None
-    status = _status(due, today) if leading else "missing"
-    out.append(
-        Item(
+    row = _settings(municipality)
+    last = row.last_council_report if row else None
+    out = []
+    for paragraph, requirement, done, link in (
+        (
             "10 §",
-            _("Strategic council with leading members has met within 12 months"),
-            status,
-            f"{meeting.date:%Y-%m-%d}" if meeting else "",
-            reverse("council", args=[slug]),
-            due,
-        )
-    )
-
-    named = settings_row.coordination_function if settings_row else ""
-    out.append(
-        Item(
-            "11 §",
-            _("Coordination function named"),
-            "ok" if named else "missing",
-            named,
-            reverse("compliance", args=[slug]),
-        )
-    )
-    public = bool(settings_row and settings_row.public_page)
-    out.append(
-        Item(
-            "12 §",
-            _("Residents informed (public information page)"),
-            "ok" if public else "missing",
-            "",
-            reverse("compliance", args=[slug]),
-        )
-    )
-
-    last = settings_row.last_council_report if settings_row else None
-    due = _add_months(last, 12) if last else None
-    out.append(
-        Item(
+            _("The strategic council meets every year"),
+            meeting.date if meeting else None,
+            reverse("council", args=[municipality.slug]),
+        ),
+        (
             "13 §",
-            _("Report to kommunfullmäktige within the last 12 months"),
-            _status(due, today),
-            f"{last:%Y-%m-%d}" if last else "",
-            reverse("compliance", args=[slug]),
-            due,
-        )
-    )
+            _("Report to kommunfullmäktige every year"),
+            last,
+            reverse("compliance", args=[municipality.slug]),
+        ),
+    ):
+        if done is None:
+            out.append(Item(paragraph, requirement, NOT_DONE, "", link))
+        else:
+            due = _add_months(done, 12)
+            out.append(
+                Item(paragraph, requirement, _renewal(due, today), formatting.day(done), link, due)
+            )
     return out

@@ -134,6 +134,7 @@ def save_compliance_post(access: Access, post: QueryDict) -> None:
         row, _created = ComplianceSettings.objects.get_or_create(municipality=access.municipality)
         before = _compliance_values(row)
         row.coordination_function = post.get("coordination_function", "").strip()[:300]
+        row.contact_point = post.get("contact_point", "").strip()[:300]
         row.public_page = bool(post.get("public_page"))
         row.last_council_report = _date(post.get("last_council_report")) or row.last_council_report
         row.save()
@@ -148,6 +149,7 @@ def save_compliance_post(access: Access, post: QueryDict) -> None:
 def _compliance_values(row: ComplianceSettings) -> dict[str, Any]:
     return {
         "coordination_function": row.coordination_function,
+        "contact_point": row.contact_point,
         "public_page": row.public_page,
         "last_council_report": row.last_council_report.isoformat()
         if row.last_council_report

@@ -384,6 +384,9 @@ class ComplianceSettings(models.Model):
     coordination_function = models.CharField(
         _("coordination function (11 §)"), max_length=300, blank=True
     )
+    contact_point = models.CharField(
+        _("contact point for external actors (12 §)"), max_length=300, blank=True
+    )
     public_page = models.BooleanField(_("public information page (12 §) is on"), default=False)
     last_council_report = models.DateField(
         _("last report to kommunfullmäktige (13 §)"), null=True, blank=True

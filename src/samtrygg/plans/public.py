@@ -100,9 +100,10 @@ def regional_overview(request: HttpRequest) -> HttpResponse:
                 "municipality": municipality,
                 "group": group_of(municipality.scb_code),
                 "rates": [mine[code].kommun if code in mine else None for code, _l in groups],
-                "ok": sum(1 for i in items if i.status == "ok"),
+                "ok": sum(1 for i in items if i.status in (compliance.OK, compliance.DUE_SOON)),
+                "of": len(items),
                 "attention": [
-                    str(i.paragraph) for i in items if i.status in ("overdue", "missing")
+                    str(i.paragraph) for i in items if i.status in compliance.NEEDS_ATTENTION
                 ],
             }
         )

@@ -40,13 +40,16 @@ def reminders_for(municipality: Municipality, today: Any) -> list[str]:
             _("Measure “%(title)s” (%(org)s) is due on %(due)s.")
             % {"title": measure.title, "org": measure.responsible.name, "due": measure.deadline}
         )
-    for item in compliance.items(municipality, today):
-        if item.status == "overdue" and item.due:
+    # Reminders are for what is done and due again, or due soon: a requirement never met is on
+    # the compliance page, not in a weekly e-mail.
+    for item in [*compliance.items(municipality, today), *compliance.routines(municipality, today)]:
+        due_soon = item.due and (item.due - today).days <= compliance.DUE_SOON_DAYS
+        if item.status == compliance.OVERDUE and item.due and item.evidence:
             lines.append(
                 _("%(section)s: %(requirement)s – overdue since %(due)s.")
                 % {"section": item.paragraph, "requirement": item.requirement, "due": item.due}
             )
-        elif item.status == "due_soon" and item.due:
+        elif item.status in (compliance.DUE_SOON, compliance.NOT_DONE) and due_soon:
             lines.append(
                 _("%(section)s: %(requirement)s – due on %(due)s.")
                 % {"section": item.paragraph, "requirement": item.requirement, "due": item.due}

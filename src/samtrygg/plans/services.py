@@ -11,6 +11,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samtrygg.analysis.evaluation import Counts, evaluate, summarise
@@ -54,6 +55,13 @@ def _same_municipality(access: Access, objects: list[Any], field: str) -> None:
         for o in objects
     ):
         raise ValidationError({field: _("Choose from your own municipality.")})
+
+
+def not_in_future(day: date | None, field: str) -> None:
+    """A decision, approval or follow-up happened on a day that has come: one dated ahead would
+    make compliance green for years (a lägesbild "approved" in 2030)."""
+    if day is not None and day > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")})
 
 
 def _texts(values: dict[str, str]) -> None:
@@ -257,11 +265,29 @@ def decide_plan(
     diarienummer: str = "",
     minutes: Any = None,
 ) -> ActionPlan:
+    from samtrygg.situation.models import ReportStatus
+
     access.require(Permission.DECIDE_PLANS)
     if not body.strip():
         raise ValidationError({"body": _("Name the body that decided the plan.")})
     if not plan.measures.exists():
         raise ValidationError(_("A plan without measures cannot be decided."))
+    report = plan.situation_report
+    if report is None or report.status != ReportStatus.APPROVED:
+        # 5 §: the plan is decided "med lägesbilden som grund".
+        raise ValidationError(
+            _(
+                "The plan cannot be decided without the approved lägesbild it rests on (5 §): "
+                "link it to the plan first."
+            )
+        )
+    not_in_future(on, "on")
+    if report.approved_on and on < report.approved_on:
+        raise ValidationError(
+            {"on": _("The plan cannot be decided before the lägesbild it rests on was approved.")}
+        )
+    if on > plan.period_end:
+        raise ValidationError({"on": _("The decision cannot come after the plan's period.")})
     with transaction.atomic():
         before = {
             "status": plan.status,
@@ -307,6 +333,9 @@ def add_follow_up(
 ) -> FollowUp:
     access.require(Permission.EDIT_PLANS)
     _texts({"note": note})
+    not_in_future(on, "on")
+    if on < measure.plan.period_start:
+        raise ValidationError({"on": _("The follow-up cannot come before the plan's period.")})
     value = indicator_value if indicator_value is not None else indicator_now(measure, on)
     with transaction.atomic():
         entry = FollowUp.objects.create(
@@ -344,6 +373,12 @@ def follow_up_plan(
     if plan.status == PlanStatus.DRAFT:
         raise ValidationError(_("Decide the plan before following it up."))
     _texts({"summary": summary})
+    not_in_future(on, "on")
+    not_in_future(approved_on, "approved_on")
+    if plan.decision_date and on < plan.decision_date:
+        raise ValidationError({"on": _("The follow-up cannot come before the plan's decision.")})
+    if approved_on and approved_on < on:
+        raise ValidationError({"approved_on": _("The approval cannot come before the follow-up.")})
     with transaction.atomic():
         entry = PlanFollowUp.objects.create(
             plan=plan,

@@ -489,6 +489,7 @@ def compliance_page(request: HttpRequest, access: Access) -> HttpResponse:
         "plans/compliance.html",
         {
             "items": compliance.items(access.municipality, timezone.localdate()),
+            "routines": compliance.routines(access.municipality, timezone.localdate()),
             "settings": settings_row,
             "can_edit": access.can(Permission.DECIDE_PLANS),
         },

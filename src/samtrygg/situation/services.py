@@ -159,11 +159,37 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def empty_parts(report: SituationReport) -> list[str]:
+    """What 4 § asks for and the draft lacks: part 2 (other relevant information) and part 3
+    (an analysis of parts 1 and 2). An empty part may be right, but then the text says why —
+    a lägesbild with nothing in them is not one (part 1 is computed from the data)."""
+    missing = []
+    if (
+        not report.other_information.strip()
+        and not ImportedTable.objects.filter(municipality=report.municipality).exists()
+    ):
+        missing.append(
+            _(
+                "Part 2 (other relevant information) is empty: add information, or write in it "
+                "why there is none."
+            )
+        )
+    if not report.analysis_text.strip():
+        missing.append(
+            _(
+                "Part 3 (the analysis) is empty: write the analysis of parts 1 and 2, or why "
+                "none could be made."
+            )
+        )
+    return missing
+
+
 def approve(
     access: Access, report: SituationReport, *, body: str, on: date, diarienummer: str = ""
 ) -> SituationReport:
     """Record the decision; the generated figures, maps and charts are frozen with it."""
     from samtrygg.documents.situation_report import render_images
+    from samtrygg.plans.services import not_in_future
 
     from .report_content import build
 
@@ -171,11 +197,15 @@ def approve(
     _editable(report)
     if not body.strip():
         raise ValidationError({"body": _("Name the body that approved it, e.g. Kommunstyrelsen.")})
+    not_in_future(on, "on")
     undecided = report.findings.filter(decision=FindingDecision.PROPOSED).count()
     if undecided:
         raise ValidationError(
             _("%(n)d findings are not yet accepted, edited or dropped.") % {"n": undecided}
         )
+    empty = empty_parts(report)
+    if empty:
+        raise ValidationError(empty)
     figures = build(report.municipality, report.period_start, report.period_end)
     images = render_images(report.municipality, figures)
     with transaction.atomic():
