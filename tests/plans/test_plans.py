@@ -4,6 +4,7 @@ the public page; the regional overview; documents."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -188,6 +189,18 @@ def test_evaluation_equals_the_library_and_is_a_snapshot(data: World) -> None:
         ]
         again = difference_in_differences(*zip(*rows, strict=True))
         assert evaluation.results["did"]["rate_ratio"] == pytest.approx(again.rate_ratio)
+    # The page: the title in the tab, the chart after the site header, the monthly table filled
+    # with the saved series (month by month, treated and comparison area).
+    client = Client()
+    client.force_login(data.dave)
+    page = client.get(f"/k/{data.a.slug}/evaluations/{evaluation.pk}/").content.decode()
+    assert re.search(r"<title>\s*Belysning", page), page[:500]
+    assert page.index('id="series-chart"') > page.index("</header>")
+    table = page.split('id="series-chart"')[1].split("</table>")[0]
+    month, count = series["treated"][0]
+    control = dict(series["control"]).get(month)
+    assert re.search(rf"<th scope=\"row\">{month}</th><td>{count}</td><td>{control}</td>", table)
+    assert table.count("<tr>") == len({m for m, _c in series["treated"] + series["control"]}) + 1
     saved = dict(evaluation.results)
     generate(data.a, 300, days=150, seed=7)  # new incidents arrive
     evaluation.refresh_from_db()

@@ -320,8 +320,22 @@ def evaluation_detail(request: HttpRequest, access: Access, evaluation_id: int) 
     return render(
         request,
         "plans/evaluation_detail.html",
-        {"e": evaluation, "r": evaluation.results, "i": evaluation.inputs},
+        {
+            "e": evaluation,
+            "r": evaluation.results,
+            "i": evaluation.inputs,
+            "series_rows": _series_rows(evaluation.inputs.get("series") or {}),
+        },
     )
+
+
+def _series_rows(series: dict[str, list[list[Any]]]) -> list[tuple[str, Any, Any]]:
+    """The chart's monthly counts as table rows: month, treated area, comparison area."""
+    treated = dict(series.get("treated", []))
+    control = dict(series.get("control", []))
+    return [
+        (month, treated.get(month), control.get(month)) for month in sorted({*treated, *control})
+    ]
 
 
 @municipality_view()
