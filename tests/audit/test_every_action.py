@@ -478,6 +478,21 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         ),
         (),
     ),
+    "samtrygg.plans.meetings.set_task_done": (
+        AuditAction.MEETING_TASK_DONE,
+        lambda w: _two(
+            w,
+            lambda w: _meetings().add_task(
+                w.access(w.dave),
+                _meeting(w),
+                text="Byt lampor",
+                organisation=w.a_org,
+                due=date(2026, 12, 1),
+            ),
+            lambda w, task: _meetings().set_task_done(w.access(w.dave), task, True),
+        ),
+        ("done", "done_on"),
+    ),
     # situation
     "samtrygg.situation.services.create_report": (
         AuditAction.SITUATION_REPORT_CREATED,

@@ -62,6 +62,7 @@ class AuditAction(models.TextChoices):
     MEETING_CREATED = "meeting.created", _("Meeting created")
     MEETING_DECISIONS_RECORDED = "meeting.decisions", _("Meeting decisions recorded")
     MEETING_TASK_ADDED = "meeting.task_added", _("Task added at a meeting")
+    MEETING_TASK_DONE = "meeting.task_done", _("Meeting task marked done or open")
     SAVED_FILTER_CHANGED = "saved_filter.changed", _("Saved filter changed")
     PREFERENCES_CHANGED = "preferences.changed", _("Notification choices changed")
     RETENTION_APPLIED = "retention.applied", _("Details removed after the retention period")

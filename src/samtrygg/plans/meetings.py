@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import diff, record
@@ -139,6 +139,41 @@ def add_task(access: Access, meeting: Meeting, **data: Any) -> MeetingTask:
             },
         )
     return task
+
+
+def set_task_done(access: Access, task: MeetingTask, done: bool) -> MeetingTask:
+    """Mark a task from a meeting done (today) or open again; followed from meeting to meeting
+    until it is done."""
+    access.require(Permission.EDIT_PLANS)
+    with transaction.atomic():
+        before = {"done": task.done, "done_on": task.done_on.isoformat() if task.done_on else None}
+        task.done = done
+        task.done_on = timezone.localdate() if done else None
+        task.save(update_fields=["done", "done_on"])
+        record(
+            AuditAction.MEETING_TASK_DONE,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=task,
+            changes=diff(
+                before,
+                {"done": task.done, "done_on": task.done_on.isoformat() if task.done_on else None},
+            ),
+        )
+    return task
+
+
+def open_earlier_tasks(meeting: Meeting) -> list[MeetingTask]:
+    """Tasks from the municipality's earlier meetings that are not done: what this meeting
+    follows up."""
+    return list(
+        MeetingTask.objects.filter(
+            meeting__municipality=meeting.municipality, meeting__date__lt=meeting.date, done=False
+        )
+        .exclude(meeting=meeting)
+        .select_related("organisation", "meeting")
+        .order_by("due")[:50]
+    )
 
 
 def _minutes_context(meeting: Meeting) -> dict[str, Any]:

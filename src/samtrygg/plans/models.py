@@ -366,6 +366,7 @@ class MeetingTask(models.Model):
         Measure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     done = models.BooleanField(_("done"), default=False)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
 
     class Meta:
         ordering = ["due"]

@@ -20,6 +20,7 @@ from .models import (
     FollowUp,
     Measure,
     Meeting,
+    MeetingTask,
     Problem,
 )
 
@@ -54,3 +55,8 @@ def scope_measures(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
 @scope_for(FollowUp)
 def scope_follow_ups(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
     return queryset.filter(measure__plan__municipality=access.municipality)
+
+
+@scope_for(MeetingTask)
+def scope_meeting_tasks(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(meeting__municipality=access.municipality)

@@ -465,6 +465,13 @@ def meeting_detail(request: HttpRequest, access: Access, meeting_id: int) -> Htt
             if task_form.is_valid():
                 meetings.add_task(access, meeting, **task_form.cleaned_data)
                 return redirect(request.path)
+        if action == "task_done":
+            chosen = request.POST.get("task", "")
+            task = access.get_or_404(
+                MeetingTask.objects.all(), pk=int(chosen) if chosen.isdigit() else 0
+            )
+            meetings.set_task_done(access, task, request.POST.get("done") == "1")
+            return redirect(request.path + "#tasks")
         if action == "send":
             from .tasks import send_meeting_minutes
 
@@ -484,6 +491,8 @@ def meeting_detail(request: HttpRequest, access: Access, meeting_id: int) -> Htt
                 "organisation", "measure"
             ),
             "task_form": task_form,
+            "earlier_tasks": meetings.open_earlier_tasks(meeting),
+            "today": timezone.localdate(),
             "can_edit": access.can(Permission.EDIT_PLANS),
         },
     )
