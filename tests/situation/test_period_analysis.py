@@ -447,3 +447,21 @@ def test_command_line(tertial: World, tmp_path: Path) -> None:
             output=target,
             stdout=StringIO(),
         )
+
+
+def test_a_week_belongs_to_the_period_its_thursday_falls_in(world: World) -> None:
+    """Tertial 2 2026: 1 May is a Friday (week 18's Thursday is 30 April: not in it) and
+    31 August a Monday (week 36's Thursday is 3 September: not in it): weeks 19–35, 17 weeks."""
+    WeeklyReport.objects.create(
+        municipality=world.a, organisation=world.a_org, reporter=world.bob, iso_year=2026,
+        iso_week=18,
+    )  # fmt: skip
+    WeeklyReport.objects.create(
+        municipality=world.a, organisation=world.a_org, reporter=world.bob, iso_year=2026,
+        iso_week=19,
+    )  # fmt: skip
+    found = period_analysis.coverage(
+        world.a, period_analysis.YearEarlier(date(2026, 5, 1), date(2026, 8, 31))
+    )
+    assert [row[0] for row in found["weeks"]] == list(range(19, 36))
+    assert (found["reports"], found["organisations"], found["weeks_without"]) == (1, 1, 16)
