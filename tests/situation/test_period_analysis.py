@@ -163,6 +163,26 @@ def tertial(world: World) -> World:
     )
     FollowUp.objects.create(measure=lights, date=date(YEAR, 6, 1), colour="yellow")
     FollowUp.objects.create(measure=lights, date=date(YEAR, 8, 15), colour="red")
+    # Brå's reported vandalism and SCB's population: the kommun, its county ("90…") and the
+    # country. Per 100 000 by hand: 2024 kommun 1 190 / 100 000, county 5 000 / 500 000 and
+    # country 100 000 / 10 000 000 = 1 000; 2023 kommun 1 000 / 100 000 = 1 000.
+    from samtrygg.exchange.models import Population, ReportedCrime
+
+    now = timezone.now()
+    for code, year, count, people in (
+        (w.a.scb_code, 2024, 1190, 100_000),
+        (w.a.scb_code, 2023, 1000, 100_000),
+        (w.a.scb_code[:2], 2024, 5000, 500_000),
+        ("00", 2024, 100_000, 10_000_000),
+    ):
+        ReportedCrime.objects.create(
+            region_code=code, region_name=code, crime_group="skadegorelse",
+            crime_group_label="Skadegörelse", year=year, count=count, imported_at=now,
+        )  # fmt: skip
+        Population.objects.get_or_create(
+            region_code=code, year=year,
+            defaults={"region_name": code, "population": people, "imported_at": now},
+        )  # fmt: skip
     return w
 
 
@@ -296,6 +316,8 @@ def test_tertial_analysis_counts_edit_finalise_and_documents(
             document
         )
         assert "Beslut 5 maj 2025: Extra väktarrundor vid torget." in document
+        assert "Sammanhang: anmälda brott per 100 000 invånare" in document
+        assert "Skadegörelse 1 190 1 000 1 000 1 000" in document
         for message in messages:
             assert message in document
         assert "Styrgruppen beslutar om kameror vid torget." in document
