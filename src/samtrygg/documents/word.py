@@ -65,8 +65,8 @@ def _image(document: Any, encoded: str | None, caption: str) -> None:
     document.add_paragraph(caption, style="Caption")
 
 
-def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) -> Any:
-    c, images = data.content, data.images
+def _new_document() -> Any:
+    """A Word document in the documents' font, with "Sida N av M" in the footer."""
     document = Document()
     document.styles["Normal"].font.name = "Calibri"
     document.styles["Normal"].font.size = Pt(10.5)
@@ -76,6 +76,12 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     _field(footer, "PAGE")
     footer.add_run(" av ")
     _field(footer, "NUMPAGES")
+    return document
+
+
+def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) -> Any:
+    c, images = data.content, data.images
+    document = _new_document()
 
     document.add_paragraph(data.municipality.name)
     document.add_heading(data.title, level=0)
@@ -254,15 +260,7 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
 def sections_docx(title: str, lead: list[str], sections: list[Any], images: dict[str, str]) -> Any:
     """A document of plain sections (documents/period_analysis.Section): heading, paragraphs,
     bullets, a table of text cells, images with captions, notes; page numbers in the footer."""
-    document = Document()
-    document.styles["Normal"].font.name = "Calibri"
-    document.styles["Normal"].font.size = Pt(10.5)
-    footer = document.sections[0].footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("Sida ")
-    _field(footer, "PAGE")
-    footer.add_run(" av ")
-    _field(footer, "NUMPAGES")
+    document = _new_document()
     document.add_heading(title, level=0)
     for line in lead:
         document.add_paragraph(line)
