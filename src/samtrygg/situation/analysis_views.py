@@ -45,15 +45,6 @@ class AnalysisTextsForm(forms.Form):
     )
 
 
-def _errors_to_form(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        form.add_error(None, error)
-
-
 @municipality_view()
 def analysis_list(request: HttpRequest, access: Access) -> HttpResponse:
     can_edit = access.can(Permission.EDIT_SITUATION_REPORTS)
@@ -68,7 +59,7 @@ def analysis_list(request: HttpRequest, access: Access) -> HttpResponse:
             try:
                 analysis = services.create_analysis(access, **form.cleaned_data)
             except ValidationError as error:
-                _errors_to_form(form, error)
+                form.add_error(None, error)  # a field's error goes to its field
             else:
                 return redirect(
                     "analysis_detail",
@@ -108,7 +99,7 @@ def analysis_detail(request: HttpRequest, access: Access, analysis_id: int) -> H
                 return redirect(request.path)
         except ValidationError as error:
             if action == "texts":
-                _errors_to_form(texts, error)
+                texts.add_error(None, error)
             else:
                 for message in error.messages:
                     messages.error(request, message)
