@@ -51,6 +51,7 @@ from .test_outsider import (
     build_url,
     export_job,
     params,
+    period_analysis,
     walk,
 )
 
@@ -223,6 +224,11 @@ def quick_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(situation_report, "data_for_report", lambda report: {"report": report})
     monkeypatch.setattr(situation_report, "pdf_bytes", lambda data: b"%PDF-1.7 stand-in")
     monkeypatch.setattr(situation_report, "docx_bytes", lambda data: b"PK stand-in")
+    from samtrygg.documents import period_analysis as analysis_document
+
+    monkeypatch.setattr(analysis_document, "data_for_analysis", lambda a: {"analysis": a})
+    monkeypatch.setattr(analysis_document, "pdf_bytes", lambda data: b"%PDF-1.7 stand-in")
+    monkeypatch.setattr(analysis_document, "docx_bytes", lambda data: b"PK stand-in")
 
 
 @pytest.fixture
@@ -330,6 +336,16 @@ def cast(world: World, quick_documents: None) -> Cast:
         next_update_due=date(2028, 2, 1),
     )
     c.add("report_id", approved_b, "b", "B's approved lägesbild", CHARLIE)
+    # Tertial analyses (situation/queries.py): final ones for every member, drafts for editors.
+    c.add("analysis_id", period_analysis(w), "a", "A's final tertial analysis", EVERY_A)
+    c.add(
+        "analysis_id",
+        period_analysis(w, status="draft"),
+        "a",
+        "A's draft tertial analysis",
+        REPORT_EDITORS,
+    )
+    c.add("analysis_id", period_analysis(w, w.b), "b", "B's final tertial analysis", CHARLIE)
     # Problems, plans, evaluations, meetings (plans/queries.py): every member.
     for param, obj in _plan_objects(w.b).items():
         c.add(param, w.plan_object(param.removesuffix("_id")), "a", f"A's {param}", EVERY_A)

@@ -14,7 +14,7 @@ from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
 from samtrygg.plans import public as plan_public
 from samtrygg.plans import views as plan_views
-from samtrygg.situation import report_views
+from samtrygg.situation import analysis_views, report_views
 from samtrygg.situation import views as situation_views
 from samtrygg.tenancy import views as tenancy_views
 
@@ -59,6 +59,22 @@ municipality_patterns = [
     path("lagesbild/tables/", report_views.table_list, name="table_list"),
     path("lagesbild/surveys/", survey_views.survey_list, name="survey_list"),
     path("lagesbild/<id:report_id>/", report_views.report_detail, name="report_detail"),
+    path("lagesbild/analyses/", analysis_views.analysis_list, name="analysis_list"),
+    path(
+        "lagesbild/analyses/<id:analysis_id>/",
+        analysis_views.analysis_detail,
+        name="analysis_detail",
+    ),
+    *(
+        # Named report_document_…: tests/situation/test_small_counts.py walks these names.
+        path(
+            f"lagesbild/analyses/<id:analysis_id>/document.{fmt}",
+            analysis_views.analysis_document,
+            {"fmt": fmt},
+            name=f"report_document_analysis_{fmt}",
+        )
+        for fmt in ("pdf", "docx")
+    ),
     *(
         path(
             f"lagesbild/<id:report_id>/document.{fmt}",

@@ -152,6 +152,12 @@ def _ready_report(w: World) -> Any:
     return report
 
 
+def _analysis(w: World) -> Any:
+    from samtrygg.situation import services
+
+    return services.create_analysis(w.access(w.dave), kind="tertial", year=2025, number=2)
+
+
 def _assigned(w: World) -> Any:
     from samtrygg.incidents import cases
 
@@ -540,6 +546,41 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
             lambda w, report: _situation().new_version(w.access(w.dave), report),
         ),
         (),
+    ),
+    "samtrygg.situation.services.create_analysis": (
+        AuditAction.PERIOD_ANALYSIS_CREATED,
+        lambda w: lambda: _analysis(w),
+        (),
+    ),
+    "samtrygg.situation.services.update_analysis": (
+        AuditAction.PERIOD_ANALYSIS_CHANGED,
+        lambda w: _two(
+            w,
+            _analysis,
+            lambda w, analysis: _situation().update_analysis(
+                w.access(w.dave),
+                analysis,
+                key_messages="Ett\nTvå\nTre",
+                assessment="Lugnt",
+                proposals="",
+            ),
+        ),
+        ("key_messages", "assessment"),
+    ),
+    "samtrygg.situation.services.finalise_analysis": (
+        AuditAction.PERIOD_ANALYSIS_FINALISED,
+        lambda w: _two(
+            w,
+            lambda w: _situation().update_analysis(
+                w.access(w.dave),
+                _analysis(w),
+                key_messages="Ett\nTvå\nTre",
+                assessment="",
+                proposals="",
+            ),
+            lambda w, analysis: _situation().finalise_analysis(w.access(w.dave), analysis),
+        ),
+        ("status",),
     ),
     "samtrygg.situation.services.import_table": (
         AuditAction.TABLE_IMPORTED,

@@ -136,6 +136,9 @@ def test_every_new_page_is_accessible(picture: World, new_page: Any) -> None:  #
     Membership.objects.create(user=picture.dave, organisation=picture.b_org, role=Role.ANALYST)
     meeting = picture.plan_object("meeting")
     evaluation = picture.plan_object("evaluation")
+    from ..test_outsider import period_analysis
+
+    analysis = period_analysis(picture, status="draft")
     page = new_page(DESKTOP)
     log_in(page, "dave@example.se")
     for url in (
@@ -152,6 +155,8 @@ def test_every_new_page_is_accessible(picture: World, new_page: Any) -> None:  #
         f"/k/{slug}/lagesbild/",
         f"/k/{slug}/lagesbild/week/",
         f"/k/{slug}/lagesbild/tables/",
+        f"/k/{slug}/lagesbild/analyses/",
+        f"/k/{slug}/lagesbild/analyses/{analysis.pk}/",
         f"/k/{slug}/weeks/",
         "/region/",
         f"/public/{slug}/",

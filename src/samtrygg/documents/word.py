@@ -65,8 +65,8 @@ def _image(document: Any, encoded: str | None, caption: str) -> None:
     document.add_paragraph(caption, style="Caption")
 
 
-def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) -> Any:
-    c, images = data.content, data.images
+def _new_document() -> Any:
+    """A Word document in the documents' font, with "Sida N av M" in the footer."""
     document = Document()
     document.styles["Normal"].font.name = "Calibri"
     document.styles["Normal"].font.size = Pt(10.5)
@@ -76,6 +76,12 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     _field(footer, "PAGE")
     footer.add_run(" av ")
     _field(footer, "NUMPAGES")
+    return document
+
+
+def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) -> Any:
+    c, images = data.content, data.images
+    document = _new_document()
 
     document.add_paragraph(data.municipality.name)
     document.add_heading(data.title, level=0)
@@ -250,4 +256,26 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     for heading, text in methods:
         document.add_heading(heading, 2)
         document.add_paragraph(text)
+    return document
+
+
+def sections_docx(title: str, lead: list[str], sections: list[Any], images: dict[str, str]) -> Any:
+    """A document of plain sections (documents/period_analysis.Section): heading, paragraphs,
+    bullets, a table of text cells, images with captions, notes; page numbers in the footer."""
+    document = _new_document()
+    document.add_heading(title, level=0)
+    for line in lead:
+        document.add_paragraph(line)
+    for section in sections:
+        document.add_heading(section.heading, level=1)
+        for text in section.paragraphs:
+            document.add_paragraph(text)
+        for text in section.bullets:
+            document.add_paragraph(text, style="List Bullet")
+        if section.header:
+            _table(document, section.header, section.rows)
+        for name, caption in section.images:
+            _image(document, images.get(name), caption)
+        for text in section.notes:
+            document.add_paragraph(text)
     return document

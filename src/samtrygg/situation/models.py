@@ -165,3 +165,70 @@ class WeeklyPictureSettings(models.Model):
 
     def addresses(self) -> list[str]:
         return [line.strip() for line in self.recipients.splitlines() if line.strip()]
+
+
+class AnalysisKind(models.TextChoices):
+    TERTIAL = "tertial", _("Tertial")
+    QUARTER = "quarter", _("Quarter")
+
+
+class AnalysisStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FINAL = "final", _("Final")
+
+
+class PeriodAnalysis(models.Model):
+    """The tertial (or quarterly) analysis for the strategic group (EST step 4): the period's
+    weekly pictures summed up, with the coordinator's key messages, assessment and proposals.
+    Finalising freezes the figures and images in ``content``. One per municipality, kind,
+    year and number (situation/period_analysis.py says why)."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="period_analyses"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=AnalysisKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=AnalysisStatus.choices, default=AnalysisStatus.DRAFT
+    )
+    key_messages = models.TextField(_("the key messages"), blank=True)
+    assessment = models.TextField(_("assessment"), blank=True)
+    proposals = models.TextField(_("proposals to the strategic group"), blank=True)
+    content = models.JSONField(default=dict, blank=True)  # figures and images, frozen when final
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finalised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_end", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "year", "number"],
+                name="period_analysis_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="tertial", number__gte=1, number__lte=3)
+                    | models.Q(kind="quarter", number__gte=1, number__lte=4)
+                ),
+                name="period_analysis_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="period_analysis_period_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number} {self.year}"
+
+    def messages(self) -> list[str]:
+        return [line.strip() for line in self.key_messages.splitlines() if line.strip()]

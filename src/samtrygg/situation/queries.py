@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from samtrygg.tenancy.policy import Access, scope_for
 from samtrygg.tenancy.roles import Permission
 
-from .models import ImportedTable, ReportStatus, SituationReport
+from .models import AnalysisStatus, ImportedTable, PeriodAnalysis, ReportStatus, SituationReport
 
 
 @scope_for(SituationReport)
@@ -21,6 +21,15 @@ def scope_reports(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
     return rows.filter(status=ReportStatus.APPROVED)
 
 
+@scope_for(PeriodAnalysis)
+def scope_analyses(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    """As the lägesbild: drafts for those who write them, final ones for every member."""
+    rows = queryset.filter(municipality=access.municipality)
+    if access.can(Permission.EDIT_SITUATION_REPORTS):
+        return rows
+    return rows.filter(status=AnalysisStatus.FINAL)
+
+
 @scope_for(ImportedTable)
 def scope_tables(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
     return queryset.filter(municipality=access.municipality)
@@ -28,3 +37,7 @@ def scope_tables(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
 
 def reports(access: Access) -> QuerySet[SituationReport]:
     return access.scope(SituationReport.objects.all())
+
+
+def analyses(access: Access) -> QuerySet[PeriodAnalysis]:
+    return access.scope(PeriodAnalysis.objects.all())

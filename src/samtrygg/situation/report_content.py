@@ -69,8 +69,14 @@ def _mask(snap: Snapshot, municipality: Municipality, period: Period) -> NDArray
 
 
 def build(municipality: Municipality, first: date, last: date) -> dict[str, Any]:
+    return build_for(municipality, Period(first, last))
+
+
+def build_for(municipality: Municipality, period: Period) -> dict[str, Any]:
+    """The content for ``period``, compared with ``period.previous()`` (the period before, or
+    for a tertial analysis the same period a year earlier: situation/period_analysis.py)."""
+    first, last = period.first, period.last
     snap = snapshot(municipality.pk)
-    period = Period(first, last)
     now_mask = _mask(snap, municipality, period)
     before_mask = _mask(snap, municipality, period.previous())
     geometry = geometry_for(municipality)

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samtrygg.audit.models import AuditAction
@@ -20,8 +21,10 @@ from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
 
 from .models import (
+    AnalysisStatus,
     FindingDecision,
     ImportedTable,
+    PeriodAnalysis,
     ReportFinding,
     ReportStatus,
     SituationReport,
@@ -345,3 +348,137 @@ def import_table(
             changes={"rows": len(rows) - 1, "kind": kind},
         )
     return table
+
+
+# ---- the tertial (or quarterly) analysis (situation/period_analysis.py) -------------------
+
+
+def create_analysis(access: Access, *, kind: str, year: int, number: int) -> PeriodAnalysis:
+    """A draft analysis of a period that has ended, its key messages prefilled with the five
+    first ranked suggestions."""
+    from . import period_analysis
+
+    access.require(Permission.EDIT_SITUATION_REPORTS)
+    period = period_analysis.period_of(kind, year, number)
+    if PeriodAnalysis.objects.filter(
+        municipality=access.municipality, kind=kind, year=year, number=number
+    ).exists():
+        raise ValidationError(
+            {
+                "number": _("There is already an analysis of %(period)s.")
+                % {"period": period_analysis.heading(kind, year, number)}
+            }
+        )
+    content = period_analysis.build(access.municipality, period)
+    chosen = [text for _kind, text in content["suggestions"][: period_analysis.SUGGESTIONS_SHOWN]]
+    with transaction.atomic():
+        analysis = PeriodAnalysis.objects.create(
+            municipality=access.municipality,
+            kind=kind,
+            year=year,
+            number=number,
+            period_start=period.first,
+            period_end=period.last,
+            key_messages="\n".join(chosen),
+            content={"figures": content},
+            created_by=access.user,
+        )
+        record(
+            AuditAction.PERIOD_ANALYSIS_CREATED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=analysis,
+            changes={"period": [period.first.isoformat(), period.last.isoformat()]},
+        )
+    return analysis
+
+
+def _analysis_texts(key_messages: str, assessment: str, proposals: str) -> dict[str, str]:
+    """The coordinator's texts, checked as every free text is (bounds, personal data)."""
+    from . import period_analysis as pa
+
+    messages = [line.strip() for line in key_messages.splitlines() if line.strip()]
+    errors: dict[str, list[str]] = {}
+    if len(messages) > pa.MAX_MESSAGES:
+        errors.setdefault("key_messages", []).append(
+            _("At most %(n)d key messages, one per line.") % {"n": pa.MAX_MESSAGES}
+        )
+    for number, line in enumerate(messages, start=1):
+        if problem := bounds.text_problem(line, pa.MESSAGE_MAX):
+            errors.setdefault("key_messages", []).append(
+                _("Key message %(n)d: %(problem)s") % {"n": number, "problem": problem}
+            )
+    for name, value in (("assessment", assessment), ("proposals", proposals)):
+        if problem := bounds.text_problem(value, pa.TEXT_MAX):
+            errors.setdefault(name, []).append(problem)
+    if errors:
+        raise ValidationError(errors)
+    texts = {
+        "key_messages": "\n".join(messages),
+        "assessment": assessment.strip(),
+        "proposals": proposals.strip(),
+    }
+    _guard(texts)
+    return texts
+
+
+def _analysis_editable(analysis: PeriodAnalysis) -> None:
+    if analysis.status != AnalysisStatus.DRAFT:
+        raise ValidationError(_("A final analysis cannot be changed."))
+
+
+def update_analysis(
+    access: Access, analysis: PeriodAnalysis, *, key_messages: str, assessment: str, proposals: str
+) -> PeriodAnalysis:
+    access.require(Permission.EDIT_SITUATION_REPORTS)
+    _analysis_editable(analysis)
+    texts = _analysis_texts(key_messages, assessment, proposals)
+    with transaction.atomic():
+        before = {name: getattr(analysis, name) for name in texts}
+        for name, value in texts.items():
+            setattr(analysis, name, value)
+        analysis.save(update_fields=list(texts))
+        record(
+            AuditAction.PERIOD_ANALYSIS_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=analysis,
+            changes=diff(before, texts),
+        )
+    return analysis
+
+
+def finalise_analysis(access: Access, analysis: PeriodAnalysis) -> PeriodAnalysis:
+    """Finalise: the figures, maps and charts are computed once more and frozen."""
+    from samtrygg.documents.situation_report import render_images
+
+    from . import period_analysis as pa
+
+    access.require(Permission.APPROVE_SITUATION_REPORTS)
+    _analysis_editable(analysis)
+    if len(analysis.messages()) < pa.MIN_MESSAGES:
+        raise ValidationError(
+            {
+                "key_messages": _(
+                    "Choose %(low)d to %(high)d key messages before the analysis is finalised."
+                )
+                % {"low": pa.MIN_MESSAGES, "high": pa.MAX_MESSAGES}
+            }
+        )
+    period = pa.period_of(analysis.kind, analysis.year, analysis.number)
+    figures = pa.build(analysis.municipality, period)
+    images = render_images(analysis.municipality, figures)
+    with transaction.atomic():
+        analysis.status = AnalysisStatus.FINAL
+        analysis.finalised_by = access.user
+        analysis.finalised_at = timezone.now()
+        analysis.content = {"figures": figures, "images": images}
+        analysis.save()
+        record(
+            AuditAction.PERIOD_ANALYSIS_FINALISED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=analysis,
+            changes={"status": [AnalysisStatus.DRAFT, AnalysisStatus.FINAL]},
+        )
+    return analysis

@@ -22,14 +22,17 @@ def _date(value: str) -> date:
 class Command(BaseCommand):
     help = (
         "Render a document: `report situation` is the statutory lägesbild (4 §), "
-        "`report council` the report to kommunfullmäktige (13 §)."
+        "`report council` the report to kommunfullmäktige (13 §), `report tertial` and "
+        "`report quarter` the analysis of a finished tertial or quarter for the strategic group."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=["situation", "council"])
+        parser.add_argument("kind", choices=["situation", "council", "tertial", "quarter"])
         parser.add_argument("--municipality", required=True)
         parser.add_argument("--from", dest="first", help="YYYY-MM-DD (situation)")
         parser.add_argument("--to", dest="last", help="YYYY-MM-DD (situation)")
+        parser.add_argument("--year", type=int, help="tertial, quarter")
+        parser.add_argument("--number", type=int, help="tertial 1–3, quarter 1–4")
         parser.add_argument("--format", choices=["pdf", "docx"], default="pdf")
         parser.add_argument("-o", "--output", type=Path, required=True)
 
@@ -49,6 +52,9 @@ class Command(BaseCommand):
                 % {"file": options["output"], "kb": len(content) // 1024}
             )
             return
+        if options["kind"] in ("tertial", "quarter"):
+            self._analysis(municipality, options)
+            return
         if not options["first"] or not options["last"]:
             raise CommandError(_("Give the period with --from and --to."))
         first, last = _date(options["first"]), _date(options["last"])
@@ -56,6 +62,29 @@ class Command(BaseCommand):
             raise CommandError(_("The period ends before it begins."))
         data = data_for_period(municipality, first, last)
         content = pdf_bytes(data) if options["format"] == "pdf" else docx_bytes(data)
+        options["output"].write_bytes(content)
+        self.stdout.write(
+            _("%(file)s written (%(kb)d kB).")
+            % {"file": options["output"], "kb": len(content) // 1024}
+        )
+
+    def _analysis(self, municipality: Any, options: dict[str, Any]) -> None:
+        from django.core.exceptions import ValidationError
+
+        from samtrygg.documents import period_analysis
+
+        if options["year"] is None or options["number"] is None:
+            raise CommandError(_("Give the period with --year and --number."))
+        try:
+            data = period_analysis.data_for_period(
+                municipality, options["kind"], options["year"], options["number"]
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        make = (
+            period_analysis.pdf_bytes if options["format"] == "pdf" else period_analysis.docx_bytes
+        )
+        content = make(data)
         options["output"].write_bytes(content)
         self.stdout.write(
             _("%(file)s written (%(kb)d kB).")
