@@ -174,7 +174,10 @@ def test_reimport_updates_by_code_keeps_population_and_reports_what_is_gone(
     halmstad: Municipality, tmp_path: Path
 ) -> None:
     import_boundaries(halmstad, national(tmp_path), kind="deso")
-    Area.objects.filter(code="1380C1010").update(population=1500, day_population=4000)
+    # Renamed by hand: still the same DeSO, found by its code.
+    Area.objects.filter(code="1380C1010").update(
+        name="Centrum", population=1500, day_population=4000
+    )
     moved = geopackage(
         tmp_path / "ny.gpkg", [("1380C1010", "1380", square_at(CENTRAL_E, NORTH, 2000))]
     )
@@ -185,6 +188,7 @@ def test_reimport_updates_by_code_keeps_population_and_reports_what_is_gone(
     area = Area.objects.get(code="1380C1010")
     assert area.area_m2 == pytest.approx(4_000_000, rel=1e-6)  # 2 000 m × 2 000 m
     assert (area.population, area.day_population) == (1500, 4000)
+    assert area.name == "DeSO 1380C1010"
     event = AuditEvent.objects.filter(municipality=halmstad, action="area.imported").latest("pk")
     assert event.changes["not_in_file"] == [None, ["DeSO 1380C1020"]]
     assert event.changes["updated"] == [None, 1]
