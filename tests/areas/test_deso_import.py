@@ -332,6 +332,28 @@ def test_the_areas_page_imports_boundaries_for_an_administrator(
     assert "Filen är ingen GeoPackage" in answer.content.decode()
 
 
+def test_a_large_upload_spooled_to_disk_is_imported(
+    world: World, client: Client, tmp_path: Path, settings: Any
+) -> None:
+    """Django spools a large upload to disk; the view opens the GeoPackage there by its path
+    (that it is not read into memory is not observable here)."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100  # every upload goes to a temporary file
+    to_sweref = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
+    e, n = to_sweref.transform(factories.HALMSTAD_LON, factories.HALMSTAD_LAT)
+    code = world.a.scb_code
+    path = geopackage(tmp_path / "a.gpkg", [(f"{code}R001", code, square_at(e, n))],
+                      code_column="regsokod", kommun_column="kommunkod")  # fmt: skip
+    client.force_login(world.alice)
+    answer = client.post(
+        reverse("area_list", args=[world.a.slug]),
+        {"action": "boundaries", "boundary_kind": "regso", "boundary_file": path.open("rb")},
+        follow=True,
+    )
+    assert "1 områden skapade, 0 uppdaterade." in answer.content.decode()
+    area = Area.objects.get(kind="regso")
+    assert (area.code, area.name) == (f"{code}R001", f"RegSO {code}R001")  # no name column
+
+
 def _upload(path: Path) -> SimpleUploadedFile:
     return SimpleUploadedFile(path.name, path.read_bytes())
 
