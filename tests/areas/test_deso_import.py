@@ -271,6 +271,27 @@ def test_a_bad_file_is_refused_in_swedish_and_nothing_is_written(
     assert AuditEvent.objects.count() == events
 
 
+def test_a_name_with_a_control_character_is_refused(halmstad: Municipality) -> None:
+    ring = [[15.0, 56.6], [15.01, 56.6], [15.01, 56.61], [15.0, 56.6]]
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"regsokod": "1380R001", "regso": "Centrum\x07", "kommunkod": "1380"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    with pytest.raises(AreaImportError) as refused:
+        import_boundaries(halmstad, json.dumps(data).encode(), kind="regso")
+    assert refused.value.errors == [
+        "Objekt 1 (1380R001): koden eller namnet: Texten innehåller ett styrtecken (kod 7) som "
+        "inte kan sparas. Ta bort det."
+    ]
+    assert not Area.objects.filter(municipality=halmstad).exists()
+
+
 def test_an_invalid_polygon_goes_through_the_area_validator(
     halmstad: Municipality, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ from shapely.validation import explain_validity
 from samtrygg.analysis.geo import geometry_to_sweref, geometry_to_wgs84, looks_projected
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.core import bounds
 from samtrygg.tenancy.models import Municipality
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
@@ -403,6 +404,13 @@ def parse_boundaries(
         if not feature.code:
             errors.append(_("%(label)s: no area code.") % {"label": label})
             continue
+        problem = bounds.text_problem(feature.code, 40) or bounds.text_problem(feature.name, 150)
+        if problem is not None:
+            errors.append(
+                _("%(label)s: the code or the name: %(problem)s")
+                % {"label": label, "problem": problem}
+            )
+            continue
         if feature.code in seen or feature.name.lower() in seen:
             errors.append(
                 _("%(label)s: the code or the name occurs twice in the file.") % {"label": label}
@@ -419,8 +427,8 @@ def parse_boundaries(
         if geometries is None:
             continue
         area = ParsedArea(
-            name=feature.name[:150],
-            code=feature.code[:40],
+            name=feature.name,
+            code=feature.code,
             population=None,
             wgs84=geometries[0],
             sweref=geometries[1],
