@@ -7,6 +7,7 @@ samtrygg scheduler | run-scheduled                   scheduled jobs: every minut
 samtrygg demo [--seed S] [--no-serve]                build the demo, then serve it
 samtrygg createadmin --email E --municipality SLUG   first administrator of a municipality
 samtrygg import-areas FILE --municipality SLUG --kind KIND
+samtrygg import-boundaries FILE --municipality SLUG --kind deso|regso   SCB's boundaries
 samtrygg import-bra FILE | import-population FILE    Brå's reported crime, SCB's population
 samtrygg import-municipality-groups FILE            SKR's kommungrupper (compare like with like)
 samtrygg import-surveys KOMMUN FILE | import-fires FILE   surveys, MSB's deliberately set fires

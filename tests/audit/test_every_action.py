@@ -304,6 +304,33 @@ def _import_areas(w: World) -> Any:
     )
 
 
+def _import_boundaries(w: World) -> Any:
+    import json
+
+    from pyproj import Transformer
+
+    from samtrygg.areas.services import import_boundaries
+
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True).transform(
+        factories.HALMSTAD_LON, factories.HALMSTAD_LAT
+    )
+    ring = [[x, y], [x + 500, y], [x + 500, y + 500], [x, y + 500], [x, y]]
+    data = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "EPSG:3006"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"deso": f"{w.a.scb_code}C1010", "kommun": w.a.scb_code},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    return lambda: import_boundaries(
+        w.a, json.dumps(data).encode(), kind="deso", access=w.access(w.alice)
+    )
+
+
 def _delete_area(w: World) -> Any:
     from samtrygg.areas.models import Area
     from samtrygg.areas.services import delete_area
@@ -799,6 +826,11 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
     ),
     # areas, Polisen's event types
     "samtrygg.areas.services.import_areas": (AuditAction.AREAS_IMPORTED, _import_areas, ()),
+    "samtrygg.areas.services.import_boundaries": (
+        AuditAction.AREAS_IMPORTED,
+        _import_boundaries,
+        (),
+    ),
     "samtrygg.areas.services.delete_area": (AuditAction.AREA_DELETED, _delete_area, ()),
     "samtrygg.exchange.incident_import.import_incidents": (
         AuditAction.INCIDENTS_IMPORTED,

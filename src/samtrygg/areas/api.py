@@ -21,6 +21,7 @@ class AreaOut(Schema):
     code: str
     kind: str
     population: int | None
+    day_population: int | None
     area_m2: float
 
 

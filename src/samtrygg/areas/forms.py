@@ -21,3 +21,33 @@ class AreaUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
         return upload
+
+
+# SCB's national DeSO GeoPackage is larger than an ordinary area file.
+MAX_BOUNDARY_BYTES = 300 * 1024 * 1024
+
+
+class BoundaryUploadForm(forms.Form):
+    """SCB's DeSO or RegSO boundaries (areas/boundaries.py)."""
+
+    boundary_file = forms.FileField(
+        label=_("GeoPackage or GeoJSON file"),
+        help_text=_(
+            "SCB's DeSO or RegSO boundaries (the national file will do): only the features of "
+            "this municipality's kommun code are imported."
+        ),
+    )
+    boundary_kind = forms.ChoiceField(
+        label=_("Kind of area"),
+        choices=[
+            (AreaKind.DESO.value, AreaKind.DESO.label),
+            (AreaKind.REGSO.value, AreaKind.REGSO.label),
+        ],
+    )
+    layer = forms.CharField(label=_("Layer (optional)"), required=False, max_length=100)
+
+    def clean_boundary_file(self) -> object:
+        upload = self.cleaned_data["boundary_file"]
+        if upload.size > MAX_BOUNDARY_BYTES:
+            raise forms.ValidationError(_("The file is larger than 300 MB."))
+        return upload

@@ -35,6 +35,8 @@ class Area(models.Model):
     max_y = models.FloatField()
     area_m2 = models.FloatField(_("area (m²)"))
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    # SCB's "förvärvsarbetande dagbefolkning": the people who work here in the daytime.
+    day_population = models.PositiveIntegerField(_("day population"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["geometry"])
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.core import formatting
 from samtrygg.exchange.reference_stats import ReferenceImportError, parse_count, read_rows
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
@@ -25,10 +26,38 @@ from samtrygg.tenancy.roles import Permission
 from .models import Area
 
 REGION_HEADERS = {"region", "kod", "regionkod", "deso", "regso", "område", "omrade"}
-VALUE_HEADERS = {"folkmängd", "folkmangd", "befolkning", "antal", "population"}
+VALUE_HEADERS = {
+    "folkmängd",
+    "folkmangd",
+    "befolkning",
+    "antal",
+    "population",
+    "dagbefolkning",
+    "förvärvsarbetande dagbefolkning",
+}
 YEAR_HEADERS = {"år", "ar", "year"}
 # Fewer inhabitants than this make a rate per 1 000 uncertain: a few incidents move it far.
 SMALL_POPULATION = 1000
+# A day population more than this many times the population: a rate per inhabitant overstates
+# the risk for the residents (a centre, a workplace area). The one place of the rule.
+DAY_POPULATION_FACTOR = 2
+# Which figure an SCB file holds, and the Area field it sets.
+FIGURES = {"population": "population", "day_population": "day_population"}
+
+
+def many_by_day(population: int | None, day_population: int | None) -> bool:
+    """True when many more people are here in the daytime than live here."""
+    return bool(
+        population and day_population and day_population > DAY_POPULATION_FACTOR * population
+    )
+
+
+def day_population_note(population: int, day_population: int) -> str:
+    """The note for an area where ``many_by_day`` holds (the same in every output)."""
+    return _(
+        "Many people are here in the daytime (day population %(day)s, population %(pop)s): "
+        "incidents per inhabitant overstate the risk for those who live here."
+    ) % {"day": formatting.number(day_population), "pop": formatting.number(population)}
 
 
 @dataclass
@@ -103,9 +132,15 @@ def read_population(raw: bytes | str) -> tuple[int, dict[str, tuple[int, int]]]:
     return year, values[year]
 
 
-def import_area_population(access: Access, raw: bytes | str, **_options: Any) -> PopulationResult:
-    """Set each area's population from SCB's table, matched by the area's code."""
+def import_area_population(
+    access: Access, raw: bytes | str, *, figure: str = "population", **_options: Any
+) -> PopulationResult:
+    """Set each area's population, or its day population (SCB's "förvärvsarbetande
+    dagbefolkning", ``figure="day_population"``), from SCB's table, matched by the area's code."""
     access.require(Permission.MANAGE_AREAS)
+    if figure not in FIGURES:
+        raise ReferenceImportError([_("Unknown figure: %(figure)s.") % {"figure": figure[:40]}])
+    attribute = FIGURES[figure]
     year, figures = read_population(raw)
     prefix = access.municipality.scb_code
     areas = {a.code.upper(): a for a in Area.objects.filter(municipality=access.municipality)}
@@ -116,16 +151,16 @@ def import_area_population(access: Access, raw: bytes | str, **_options: Any) ->
     with transaction.atomic():
         for code, (_row, population) in sorted(mine.items()):
             area = areas.get(code)
-            if area is None or area.population == population:
+            if area is None or getattr(area, attribute) == population:
                 continue
-            changes[area.name] = [area.population, population]
-            area.population = population
-            area.save(update_fields=["population", "updated_at"])
+            changes[area.name] = [getattr(area, attribute), population]
+            setattr(area, attribute, population)
+            area.save(update_fields=[attribute, "updated_at"])
             result.updated += 1
         record(
             AuditAction.AREAS_IMPORTED,
             actor=access.user,
             municipality=access.municipality,
-            changes={"kind": "population", "year": year, "population": changes},
+            changes={"kind": figure, "year": year, figure: changes},
         )
     return result

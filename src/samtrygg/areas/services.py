@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import shapely
@@ -19,10 +20,12 @@ from shapely.validation import explain_validity
 from samtrygg.analysis.geo import geometry_to_sweref, geometry_to_wgs84, looks_projected
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.core import bounds
 from samtrygg.tenancy.models import Municipality
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
 
+from . import boundaries
 from .models import Area, AreaKind
 
 NAME_FIELDS = ("name", "namn", "NAMN", "Name", "regsonamn", "omrade", "område", "kom_namn")
@@ -347,6 +350,175 @@ def import_areas(
             municipality=municipality,
             object_repr=_("%(n)d areas (%(kind)s)") % {"n": len(parsed), "kind": kind},
             changes={"created": result.created, "updated": result.updated, "kind": kind},
+        )
+    return result
+
+
+@dataclass
+class BoundaryResult:
+    created: int = 0
+    updated: int = 0
+    missing: list[str] = field(default_factory=list)  # areas of the kind not in the file
+
+
+def parse_boundaries(
+    source: bytes | Path, municipality: Municipality, *, kind: str, layer: str | None = None
+) -> list[ParsedArea]:
+    """This kommun's DeSO or RegSO from SCB's GeoPackage or GeoJSON, checked by the same
+    geometry validator as every other area file; raises AreaImportError listing every problem."""
+    if kind not in boundaries.LAYOUTS:
+        raise AreaImportError(
+            [_("SCB's boundaries are imported as DeSO or RegSO, not %(kind)s.") % {"kind": kind}]
+        )
+    kommun = municipality.scb_code
+    try:
+        if boundaries.is_geopackage(source):
+            read = boundaries.read_geopackage(source, kind, kommun, layer)
+        else:
+            raw = source.read_bytes() if isinstance(source, Path) else source
+            read = boundaries.read_geojson(_load(raw), kind, kommun)
+    except boundaries.BoundaryFileError as error:
+        raise AreaImportError(error.errors) from None
+    except OSError as error:
+        raise AreaImportError([_("Cannot read the file: %(error)s") % {"error": error}]) from None
+    if not read.features:
+        raise AreaImportError(
+            [
+                _("The file holds no %(kind)s of the municipality %(name)s (kommun code %(code)s).")
+                % {
+                    "kind": boundaries.LAYOUTS[kind].label,
+                    "name": municipality.name,
+                    "code": kommun,
+                }
+            ]
+        )
+    boundary = municipality_boundary_sweref(municipality)
+    errors: list[str] = []
+    parsed: list[ParsedArea] = []
+    seen: set[str] = set()
+    for feature in read.features:
+        label = _("Feature %(number)d (%(code)s)") % {
+            "number": feature.number,
+            "code": feature.code or "–",
+        }
+        if not feature.code:
+            errors.append(_("%(label)s: no area code.") % {"label": label})
+            continue
+        problem = bounds.text_problem(feature.code, 40) or bounds.text_problem(feature.name, 150)
+        if problem is not None:
+            errors.append(
+                _("%(label)s: the code or the name: %(problem)s")
+                % {"label": label, "problem": problem}
+            )
+            continue
+        if feature.code in seen or feature.name.lower() in seen:
+            errors.append(
+                _("%(label)s: the code or the name occurs twice in the file.") % {"label": label}
+            )
+            continue
+        seen |= {feature.code, feature.name.lower()}
+        if feature.error is not None:
+            errors.append(
+                _("%(label)s: the geometry cannot be read: %(reason)s.")
+                % {"label": label, "reason": feature.error}
+            )
+            continue
+        geometries = _parse_geometry({"geometry": feature.geometry}, label, read.crs, errors)
+        if geometries is None:
+            continue
+        area = ParsedArea(
+            name=feature.name,
+            code=feature.code,
+            population=None,
+            wgs84=geometries[0],
+            sweref=geometries[1],
+        )
+        _check_inside(area, boundary, label, errors)
+        parsed.append(area)
+    if errors:
+        raise AreaImportError(errors)
+    return parsed
+
+
+def _match_boundaries(
+    municipality: Municipality, kind: str, parsed: list[ParsedArea]
+) -> tuple[list[tuple[ParsedArea, Area | None]], list[Area]]:
+    """Each parsed area with the area it updates (same code, else same name), and the areas of
+    the kind that the file does not hold. Raises AreaImportError on a name taken by another."""
+    existing = list(Area.objects.filter(municipality=municipality, kind=kind))
+    by_code = {a.code.upper(): a for a in existing if a.code}
+    by_name = {a.name.lower(): a for a in existing}
+    pairs: list[tuple[ParsedArea, Area | None]] = []
+    errors: list[str] = []
+    for item in parsed:
+        area = by_code.get(item.code) or by_name.get(item.name.lower())
+        holder = by_name.get(item.name.lower())
+        if holder is not None and area is not None and holder.pk != area.pk:
+            errors.append(
+                _("%(code)s: another area of this kind is already called “%(name)s”.")
+                % {"code": item.code, "name": item.name}
+            )
+        pairs.append((item, area))
+    if errors:
+        raise AreaImportError(errors)
+    matched = {area.pk for _item, area in pairs if area is not None}
+    return pairs, [a for a in existing if a.pk not in matched]
+
+
+def import_boundaries(
+    municipality: Municipality,
+    source: bytes | Path,
+    *,
+    kind: str,
+    actor: Any = None,
+    access: Access | None = None,
+    layer: str | None = None,
+) -> BoundaryResult:
+    """SCB's DeSO or RegSO boundaries of this kommun as areas; all or nothing. Areas are matched
+    on their code, so re-importing updates; an area the file no longer holds is reported, not
+    deleted (its incidents and history stay). Population figures are kept."""
+    if access is not None:
+        access.require(Permission.MANAGE_AREAS)
+        if access.municipality.pk != municipality.pk:
+            raise PermissionDenied
+    parsed = parse_boundaries(source, municipality, kind=kind, layer=layer)
+    result = BoundaryResult()
+    with transaction.atomic():
+        pairs, missing = _match_boundaries(municipality, kind, parsed)
+        for item, area in pairs:
+            minx, miny, maxx, maxy = item.sweref.bounds
+            values = {
+                "name": item.name,
+                "code": item.code,
+                "geometry": mapping(item.wgs84),
+                "min_x": minx,
+                "min_y": miny,
+                "max_x": maxx,
+                "max_y": maxy,
+                "area_m2": item.sweref.area,
+            }
+            if area is None:
+                Area.objects.create(municipality=municipality, kind=kind, **values)
+                result.created += 1
+            else:
+                for key, value in values.items():
+                    setattr(area, key, value)
+                area.save()
+                result.updated += 1
+        result.missing = sorted(a.name for a in missing)
+        record(
+            AuditAction.AREAS_IMPORTED,
+            actor=actor if access is None else access.user,
+            municipality=municipality,
+            object_repr=_("%(n)d areas (%(kind)s)") % {"n": len(parsed), "kind": kind},
+            changes={
+                "kind": kind,
+                "source": "scb_boundaries",
+                "created": result.created,
+                "updated": result.updated,
+                # As a pair, or a list of two names would read as [old, new].
+                "not_in_file": [None, result.missing],
+            },
         )
     return result
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,14 +13,17 @@ from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission
 
 from . import queries, services
-from .forms import AreaUploadForm
+from .forms import AreaUploadForm, BoundaryUploadForm
 from .models import Area
+from .population import DAY_POPULATION_FACTOR
 
 
 @municipality_view(Permission.VIEW_AREAS)
 def area_list(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "population":
         return _import_population(request, access)
+    if request.method == "POST" and request.POST.get("action") == "boundaries":
+        return _import_boundaries(request, access)
     form = AreaUploadForm(request.POST or None, request.FILES or None)
     import_errors: list[str] = []
     if request.method == "POST":
@@ -42,14 +47,16 @@ def area_list(request: HttpRequest, access: Access) -> HttpResponse:
                     % {"created": result.created, "updated": result.updated},
                 )
                 return redirect("area_list", municipality=access.municipality.slug)
-    areas = queries.areas(access).only("name", "code", "kind", "population", "area_m2")
+    areas = _areas(access)
     return render(
         request,
         "areas/area_list.html",
         {
             "areas": areas,
             "form": form,
+            "boundary_form": BoundaryUploadForm(),
             "import_errors": import_errors,
+            "day_factor": DAY_POPULATION_FACTOR,
         },
         status=400 if import_errors else 200,
     )
@@ -63,29 +70,92 @@ def _import_population(request: HttpRequest, access: Access) -> HttpResponse:
 
     access.require(Permission.MANAGE_AREAS)
     upload = request.FILES.get("population_file")
+    figure = request.POST.get("figure") or "population"
     errors = [_("Choose a file.")] if upload is None else []
     if upload is not None:
         try:
-            result = import_area_population(access, upload.read())
+            result = import_area_population(access, upload.read(), figure=figure)
         except ReferenceImportError as error:
             errors = list(error.errors)
         else:
-            text = ngettext(
-                "Population %(year)d set for %(n)d area.",
-                "Population %(year)d set for %(n)d areas.",
-                result.updated,
-            ) % {"year": result.year, "n": result.updated}
+            if figure == "day_population":
+                text = ngettext(
+                    "Day population %(year)d set for %(n)d area.",
+                    "Day population %(year)d set for %(n)d areas.",
+                    result.updated,
+                ) % {"year": result.year, "n": result.updated}
+            else:
+                text = ngettext(
+                    "Population %(year)d set for %(n)d area.",
+                    "Population %(year)d set for %(n)d areas.",
+                    result.updated,
+                ) % {"year": result.year, "n": result.updated}
             if result.unknown:
                 text += " " + _("No area has these codes: %(codes)s.") % {
                     "codes": ", ".join(result.unknown[:20])
                 }
             messages.success(request, text)
             return redirect("area_list", municipality=access.municipality.slug)
-    areas = queries.areas(access).only("name", "code", "kind", "population", "area_m2")
     return render(
         request,
         "areas/area_list.html",
-        {"areas": areas, "form": AreaUploadForm(), "population_errors": errors},
+        {
+            "areas": _areas(access),
+            "form": AreaUploadForm(),
+            "boundary_form": BoundaryUploadForm(),
+            "population_errors": errors,
+            "day_factor": DAY_POPULATION_FACTOR,
+        },
+        status=400,
+    )
+
+
+def _areas(access: Access) -> object:
+    return queries.areas(access).only(
+        "name", "code", "kind", "population", "day_population", "area_m2"
+    )
+
+
+def _import_boundaries(request: HttpRequest, access: Access) -> HttpResponse:
+    """SCB's DeSO or RegSO boundaries of this kommun (areas/boundaries.py) as areas."""
+    access.require(Permission.MANAGE_AREAS)
+    form = BoundaryUploadForm(request.POST, request.FILES)
+    errors: list[str] = []
+    if form.is_valid():
+        upload = form.cleaned_data["boundary_file"]
+        # A large upload is on disk already: the GeoPackage is read there, not into memory.
+        path = getattr(upload, "temporary_file_path", None)
+        try:
+            result = services.import_boundaries(
+                access.municipality,
+                Path(path()) if path else upload.read(),
+                kind=form.cleaned_data["boundary_kind"],
+                access=access,
+                layer=form.cleaned_data["layer"] or None,
+            )
+        except services.AreaImportError as error:
+            errors = error.errors
+        else:
+            text = _("%(created)d areas created, %(updated)d updated.") % {
+                "created": result.created,
+                "updated": result.updated,
+            }
+            if result.missing:
+                text += " " + _("Not in the file (kept): %(names)s.") % {
+                    "names": ", ".join(result.missing[:20])
+                }
+            messages.success(request, text)
+            return redirect("area_list", municipality=access.municipality.slug)
+    return render(
+        request,
+        "areas/area_list.html",
+        {
+            "areas": _areas(access),
+            "form": AreaUploadForm(),
+            "boundary_form": form,
+            "boundary_errors": errors,
+            "day_factor": DAY_POPULATION_FACTOR,
+        },
         status=400,
     )
 

@@ -34,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @municipality_view()
 def municipality_home(request: HttpRequest, access: Access) -> HttpResponse:
-    areas = area_queries.areas(access).only("name", "code", "kind", "population")
+    areas = area_queries.areas(access).only("name", "code", "kind", "population", "day_population")
     return render(request, "core/municipality_home.html", {"areas": areas})
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from samtrygg.analysis.kde import kde
 from samtrygg.areas.models import Area
+from samtrygg.areas.population import day_population_note
 from samtrygg.core import formatting
 from samtrygg.situation.geometry import HEAT_BANDWIDTH_M, geometry_for
 from samtrygg.situation.localtime import day_number, local_days
@@ -293,6 +294,20 @@ def small_population_note(content: dict[str, Any]) -> str:
     return ""
 
 
+DAY_MARK = "†"
+
+
+def day_population_notes(content: dict[str, Any]) -> list[str]:
+    """A note for each area with a rate where many more people are by day than live there
+    (the rule: areas.population.many_by_day; the same notes in PDF and Word)."""
+    with translation.override("sv"):
+        return [
+            f"{DAY_MARK} {r['area']}: " + day_population_note(r["population"], r["day_population"])
+            for r in content["by_area"]
+            if r.get("many_by_day") and r.get("rate") is not None
+        ]
+
+
 def survey_table(content: dict[str, Any]) -> dict[str, Any] | None:
     """Survey results with their uncertainty, as text cells (the same in PDF and Word)."""
     rows = content.get("surveys") or []
@@ -550,6 +565,8 @@ def _template_context(data: DocumentData) -> dict[str, Any]:
         "surveys": survey_table(data.content),
         "fires": fire_table(data.content),
         "small_population_note": small_population_note(data.content),
+        "day_population_notes": day_population_notes(data.content),
+        "day_mark": DAY_MARK,
         "periods": periods_text(data),
         "images": data.images,
         "methods": [

@@ -89,8 +89,10 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         "Lägesbild enligt lag (2023:196) om kommuners ansvar för brottsförebyggande arbete, 4 §."
     )
     from .situation_report import (
+        DAY_MARK,
         base_map_credit,
         consequences_text,
+        day_population_notes,
         fire_table,
         periods_text,
         reported_crime_table,
@@ -171,13 +173,17 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
                 "–" if r["population"] is None else formatting.number(r["population"]),
                 "–"
                 if r["rate"] is None
-                else formatting.number(r["rate"], 1) + ("*" if r.get("small_population") else ""),
+                else formatting.number(r["rate"], 1)
+                + ("*" if r.get("small_population") else "")
+                + (DAY_MARK if r.get("many_by_day") else ""),
             ]
             for r in c["by_area"]
         ],
     )
     if small_population_note(c):
         document.add_paragraph(small_population_note(c))
+    for note in day_population_notes(c):
+        document.add_paragraph(note)
     _image(document, images.get("map_areas"), "Figur 2. Händelser per område.")
     _image(document, images.get("map_density"), "Figur 3. Täthet av händelser (kärnskattning).")
     _image(

@@ -22,6 +22,7 @@ from samtrygg.analysis.geo import sweref_to_wgs84
 from samtrygg.analysis.hotspots import gi_star
 from samtrygg.analysis.kde import kde
 from samtrygg.areas.models import Area
+from samtrygg.areas.population import day_population_note, many_by_day
 from samtrygg.incidents.models import AreaAssessment, Category
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import aggregates_only
@@ -272,12 +273,12 @@ def areas(view: View) -> dict[str, Any]:
     before."""
     rows = list(
         Area.objects.filter(municipality=view.access.municipality).values_list(
-            "pk", "name", "population"
+            "pk", "name", "population", "day_population"
         )
     )
-    current, previous = area_counts(view, [pk for pk, _n, _p in rows])
+    current, previous = area_counts(view, [row[0] for row in rows])
     out = []
-    for (pk, name, population), count, earlier in zip(rows, current, previous, strict=True):
+    for (pk, name, population, day), count, earlier in zip(rows, current, previous, strict=True):
         rate = round(count / population * 1000, 2) if count is not None and population else None
         out.append(
             {
@@ -287,6 +288,10 @@ def areas(view: View) -> dict[str, Any]:
                 "previous": earlier,
                 "population": population,
                 "rate": rate,
+                # Many more here by day than live here: the rate overstates the residents' risk.
+                "day_note": day_population_note(population, day)
+                if rate is not None and population and day and many_by_day(population, day)
+                else None,
             }
         )
     return {"areas": out, "total": total(view)["count"], "previous_total": _previous_total(view)}

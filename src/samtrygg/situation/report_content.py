@@ -21,6 +21,7 @@ from samtrygg.analysis.alerts import farrington
 from samtrygg.analysis.counts import change, concentration
 from samtrygg.analysis.hotspots import gi_star
 from samtrygg.areas.models import Area
+from samtrygg.areas.population import many_by_day
 from samtrygg.exchange.police_types import counts_by_category, events_for
 from samtrygg.incidents.models import Category
 from samtrygg.tenancy.models import Municipality, Organisation
@@ -324,22 +325,27 @@ def _by_area(
     before: NDArray[np.bool_],
 ) -> list[dict[str, Any]]:
     areas = list(
-        Area.objects.filter(municipality=municipality).values_list("pk", "name", "population")
+        Area.objects.filter(municipality=municipality).values_list(
+            "pk", "name", "population", "day_population"
+        )
     )
     ids = np.array([a[0] for a in areas], dtype=np.int64)
     current = protect_areas(per_area(snap["area"][now], ids).tolist(), int(now.sum()))
     previous = protect_areas(per_area(snap["area"][before], ids).tolist(), int(before.sum()))
     rows = []
-    for (_pk, name, population), shown, earlier in zip(areas, current, previous, strict=True):
+    for (_pk, name, population, day), shown, earlier in zip(areas, current, previous, strict=True):
         rows.append(
             {
                 "area": name,
                 "count": shown,
                 "previous": earlier,
                 "population": population,
+                "day_population": day,
                 "rate": round(shown / population * 1000, 1) if shown and population else None,
                 # A rate over few inhabitants moves far with a few incidents (areas/population).
                 "small_population": population is not None and population < SMALL_POPULATION,
+                # Many more here by day than live here: the rate overstates the residents' risk.
+                "many_by_day": many_by_day(population, day),
             }
         )
     return sorted(rows, key=lambda r: r["area"])
