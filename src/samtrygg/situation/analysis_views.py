@@ -12,8 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from samtrygg.audit.models import AuditAction
-from samtrygg.audit.services import record
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission
 
@@ -121,24 +119,16 @@ def analysis_detail(request: HttpRequest, access: Access, analysis_id: int) -> H
 def analysis_document(
     request: HttpRequest, access: Access, analysis_id: int, fmt: str
 ) -> HttpResponse:
+    from samtrygg.documents.download import download
     from samtrygg.documents.period_analysis import data_for_analysis, docx_bytes, pdf_bytes
 
     analysis: PeriodAnalysis = access.get_or_404(queries.analyses(access), pk=analysis_id)
     data = data_for_analysis(analysis)
-    if fmt == "pdf":
-        response = HttpResponse(pdf_bytes(data), content_type="application/pdf")
-    else:
-        response = HttpResponse(
-            docx_bytes(data),
-            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
-    record(
-        AuditAction.EXPORT,
-        actor=access.user,
-        municipality=access.municipality,
-        obj=analysis,
-        changes={"format": fmt, "status": analysis.status},
+    return download(
+        access,
+        analysis,
+        fmt,
+        {"pdf": lambda: pdf_bytes(data), "docx": lambda: docx_bytes(data)},
+        f"{analysis.kind}-{analysis.year}-{analysis.number}",
+        status=analysis.status,
     )
-    name = f"{analysis.kind}-{analysis.year}-{analysis.number}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response

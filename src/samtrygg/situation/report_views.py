@@ -14,8 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from samtrygg.audit.models import AuditAction
-from samtrygg.audit.services import record
 from samtrygg.incidents.weekly import week_from_query
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission, aggregates_only
@@ -178,26 +176,19 @@ def report_detail(request: HttpRequest, access: Access, report_id: int) -> HttpR
 
 @municipality_view()
 def report_document(request: HttpRequest, access: Access, report_id: int, fmt: str) -> HttpResponse:
+    from samtrygg.documents.download import download
     from samtrygg.documents.situation_report import data_for_report, docx_bytes, pdf_bytes
 
     report: SituationReport = access.get_or_404(queries.reports(access), pk=report_id)
     data = data_for_report(report)
-    if fmt == "pdf":
-        response = HttpResponse(pdf_bytes(data), content_type="application/pdf")
-    else:
-        response = HttpResponse(
-            docx_bytes(data),
-            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
-    record(
-        AuditAction.EXPORT,
-        actor=access.user,
-        municipality=access.municipality,
-        obj=report,
-        changes={"format": fmt, "version": report.version},
+    return download(
+        access,
+        report,
+        fmt,
+        {"pdf": lambda: pdf_bytes(data), "docx": lambda: docx_bytes(data)},
+        f"lagesbild-v{report.version}",
+        version=report.version,
     )
-    response["Content-Disposition"] = f'attachment; filename="lagesbild-v{report.version}.{fmt}"'
-    return response
 
 
 @municipality_view(Permission.EDIT_SITUATION_REPORTS)
