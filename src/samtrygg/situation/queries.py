@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from samtrygg.tenancy.policy import Access, scope_for
 from samtrygg.tenancy.roles import Permission
 
-from .models import ImportedTable, ReportStatus, SituationReport
+from .models import Contribution, ImportedTable, ReportStatus, SituationReport
 
 
 @scope_for(SituationReport)
@@ -28,3 +28,21 @@ def scope_tables(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
 
 def reports(access: Access) -> QuerySet[SituationReport]:
     return access.scope(SituationReport.objects.all())
+
+
+@scope_for(Contribution)
+def scope_contributions(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    """A party's own lägesbild: those who write the lägesbild see every party's; a member with
+    the handler role or above sees its own organisation's (situation/contributions.py)."""
+    from .contributions import own_parties
+
+    rows = queryset.filter(report__municipality=access.municipality)
+    if access.can(Permission.EDIT_SITUATION_REPORTS):
+        return rows
+    return rows.filter(organisation_id__in=own_parties(access))
+
+
+def contributions(access: Access) -> QuerySet[Contribution]:
+    return access.scope(
+        Contribution.objects.select_related("report", "organisation", "submitted_by")
+    )

@@ -153,11 +153,20 @@ def report_detail(request: HttpRequest, access: Access, report_id: int) -> HttpR
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+    from .contributions import FIGURE_TABLE_HEADER, for_document_of
+
+    if report.status == "approved" and "contributions" in report.content:
+        parties = report.content["contributions"]  # as frozen on approval
+    else:
+        given = list(report.contributions.select_related("organisation"))
+        parties = [{**p, "id": c.pk} for c, p in zip(given, for_document_of(given), strict=True)]
     return render(
         request,
         "situation/report_detail.html",
         {
             "report": report,
+            "parties": parties,
+            "figure_header": FIGURE_TABLE_HEADER,
             "findings": list(report.findings.all()),
             "texts": texts,
             "approve_form": approve_form,

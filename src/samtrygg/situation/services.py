@@ -149,6 +149,8 @@ def approve(
         raise ValidationError(
             _("%(n)d findings are not yet accepted, edited or dropped.") % {"n": undecided}
         )
+    from .contributions import for_document
+
     figures = build(report.municipality, report.period_start, report.period_end)
     images = render_images(report.municipality, figures)
     with transaction.atomic():
@@ -158,7 +160,12 @@ def approve(
         report.approved_on = on
         report.diarienummer = diarienummer.strip()
         report.next_update_due = _add_years(on, UPDATE_YEARS)
-        report.content = {"figures": figures, "images": images}
+        # The parties' own lägesbilder are frozen with the figures (part 2).
+        report.content = {
+            "figures": figures,
+            "images": images,
+            "contributions": for_document(report),
+        }
         report.save()
         record(
             AuditAction.SITUATION_REPORT_APPROVED,
@@ -176,7 +183,10 @@ def approve(
 
 
 def new_version(access: Access, report: SituationReport) -> SituationReport:
-    """A new draft from an approved version: the texts and decisions carry over."""
+    """A new draft from an approved version: the texts, decisions and the parties' own
+    lägesbilder carry over."""
+    from .contributions import copy_contributions
+
     access.require(Permission.EDIT_SITUATION_REPORTS)
     with transaction.atomic():
         draft = SituationReport.objects.create(
@@ -202,6 +212,7 @@ def new_version(access: Access, report: SituationReport) -> SituationReport:
             )
             for f in report.findings.all()
         )
+        copy_contributions(report, draft)
         record(
             AuditAction.SITUATION_REPORT_CREATED,
             actor=access.user,
