@@ -415,6 +415,34 @@ def test_part_two_holds_the_parties_and_approval_freezes_them(
     assert Contribution.objects.filter(report=report).count() == 1
 
 
+def test_a_small_count_is_hidden_where_it_may_be_handed_out(
+    world: World, joint: dict[str, Any]
+) -> None:
+    """A party's count of 1–2 ("st") is "dolt" in part 2, as every small count is; a share or a
+    count of 3 is shown (the threshold is 3)."""
+    made = parts.add_contribution(
+        world.access(world.dave),
+        joint["report"],
+        joint["police"],
+        parts.ContributionInput(
+            title="lokal lägesbild 2025",
+            period_start="2025-01-01",
+            period_end="2025-12-31",
+            key_messages=["Lugnt."],
+            figures=[
+                parts.FigureInput("Hot mot personal", "2", "st", "1", "2024"),
+                parts.FigureInput("Rån", "3", "st"),
+                parts.FigureInput("Andel otrygga", "2", "%"),
+            ],
+        ),
+    )
+    assert parts.for_document_of([made])[0]["rows"] == [
+        ["Hot mot personal", "dolt", "st", "dolt (2024)"],
+        ["Rån", "3", "st", "–"],
+        ["Andel otrygga", "2", "%", "–"],
+    ]
+
+
 def test_the_validator_bounds(swedish: None) -> None:
     with translation.override("sv"):
         checked, problems = parts.check(

@@ -560,6 +560,25 @@ def figure_text(value: Decimal | float | str | None) -> str:
     return formatting.number(float(number), decimals)
 
 
+# Units that make a figure a count of events: a count of 1–2 is hidden ("dolt") in the page and
+# the documents, as every small count that may be handed out is (situation/disclosure.py).
+COUNT_UNITS = frozenset({"st", "st.", "stycken", "antal", "händelser", "anmälningar"})
+
+
+def shown_figure(value: Decimal | None, unit: str) -> str:
+    """A party's figure as it may be shown: a small count hidden, else the one formatter."""
+    from .disclosure import hide
+
+    if (
+        value is not None
+        and unit.strip().lower() in COUNT_UNITS
+        and value == value.to_integral_value()
+        and hide(int(value)) is None
+    ):
+        return "dolt"
+    return figure_text(value)
+
+
 def for_document(report: SituationReport) -> list[dict[str, Any]]:
     """The parties' lägesbilder of a report as plain values (frozen into the report's content
     on approval)."""
@@ -579,9 +598,9 @@ def for_document_of(contributions: Iterable[Contribution]) -> list[dict[str, Any
             figures = [
                 {
                     "label": f.label,
-                    "value": figure_text(f.value),
+                    "value": shown_figure(f.value, f.unit),
                     "unit": f.unit,
-                    "comparison": figure_text(f.comparison),
+                    "comparison": shown_figure(f.comparison, f.unit),
                     "comparison_label": f.comparison_label,
                 }
                 for f in c.figures.all()
