@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
@@ -322,9 +322,15 @@ def test_a_party_member_gives_its_own_only(
     # The housing company's handler sees neither the police's nor may it write for them.
     assert client.get(f"{base}{police_part.pk}/").status_code == 404
     assert client.post(f"{base}{police_part.pk}/", {"action": "remove"}).status_code == 404
-    response = client.post(base, form_post(report, police))
+    # (Alfa kommun has given none yet: only the party rule stands in the way.)
+    response = client.post(base, form_post(report, world.a_org))
     assert response.status_code == 200
+    assert "Välj den organisation vars lägesbild det är." in response.content.decode()
     assert Contribution.objects.count() == 1
+    with pytest.raises(PermissionDenied):
+        parts.add_contribution(
+            world.access(hugo), report, world.a_org, parts.ContributionInput(title="x")
+        )
     # …but it may give its own.
     assert client.post(base, form_post(report, world.a_other_org)).status_code == 302
     assert Contribution.objects.count() == 2
