@@ -301,6 +301,29 @@ def test_a_personal_identity_number_is_refused_at_every_door(
     assert not Contribution.objects.exists()
 
 
+def test_a_phone_number_is_flagged_until_the_writer_confirms(
+    world: World, joint: dict[str, Any], client: Client, swedish: None
+) -> None:
+    report, police = joint["report"], joint["police"]
+    client.force_login(world.dave)
+    url = f"/k/{world.a.slug}/lagesbild/contributions/"
+    post = form_post(report, police, key_messages="Ring 070-123 45 67 vid larm.")
+    response = client.post(url, post)
+    assert response.status_code == 200
+    assert "Rad 1: Texten kan innehålla" in response.content.decode()
+    assert not Contribution.objects.exists()
+    assert client.post(url, {**post, "confirm_flagged": "on"}).status_code == 302
+    assert Contribution.objects.get().key_messages == ["Ring 070-123 45 67 vid larm."]
+    # The file alike: refused with its place, accepted when confirmed.
+    raw = workbook(sections=[["Larm", "Ring 070-123 45 67 vid larm."]])
+    access = world.access(world.dave)
+    with pytest.raises(ValidationError) as flagged:
+        parts.import_contribution(access, report, world.a_other_org, raw)
+    assert flagged.value.messages[0].startswith("Blad ”Avsnitt”, rad 2, kolumn ”Text”: Texten")
+    parts.import_contribution(access, report, world.a_other_org, raw, confirm_flagged=True)
+    assert Contribution.objects.count() == 2
+
+
 def test_a_party_member_gives_its_own_only(
     world: World, joint: dict[str, Any], client: Client
 ) -> None:

@@ -53,6 +53,9 @@ class ContributionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+    confirm_flagged = forms.BooleanField(
+        label=gettext_lazy("I have checked: the text is not about a person"), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -128,6 +131,11 @@ def initial_for(contribution: Contribution) -> dict[str, Any]:
     return initial
 
 
+def confirmed(request: HttpRequest) -> bool:
+    """The writer confirmed that a flagged detail (a name, a phone number) is not a person's."""
+    return request.POST.get("confirm_flagged") in ("on", "true", "1")
+
+
 def _chosen(access: Access, request: HttpRequest) -> tuple[Any, Any]:
     """The draft and the party chosen in the form, each within what the user may choose."""
     report_id = request.POST.get("report", "")
@@ -161,13 +169,20 @@ def contribution_list(request: HttpRequest, access: Access) -> HttpResponse:
             if organisation is None:
                 raise ValidationError(_("Choose the organisation whose lägesbild it is."))
             if action == "add":
-                contribution = parts.add_contribution(access, report, organisation, form.to_input())
+                contribution = parts.add_contribution(
+                    access, report, organisation, form.to_input(), confirmed(request)
+                )
             else:
                 upload = request.FILES.get("file")
                 if upload is None:
                     raise ValidationError(_("Choose a file."))
                 contribution = parts.import_contribution(
-                    access, report, organisation, upload.read(), upload.name or ""
+                    access,
+                    report,
+                    organisation,
+                    upload.read(),
+                    upload.name or "",
+                    confirmed(request),
                 )
         except ValidationError as error:
             if action == "add":
@@ -212,7 +227,7 @@ def contribution_detail(request: HttpRequest, access: Access, contribution_id: i
         try:
             if action == "save":
                 form = ContributionForm(request.POST)
-                parts.update_contribution(access, contribution, form.to_input())
+                parts.update_contribution(access, contribution, form.to_input(), confirmed(request))
                 messages.success(request, _("The changes were saved."))
                 return redirect(request.path)
             if action == "remove":
