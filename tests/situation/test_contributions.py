@@ -493,3 +493,46 @@ def test_the_validator_bounds(swedish: None) -> None:
         ("sections", 0, "text"),
         ("figures", 0, "value"),
     }
+
+
+def test_the_database_is_the_last_line(world: World, joint: dict[str, Any]) -> None:
+    """CHECK constraints hold what the validator refuses, for a door that skips it."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from samtrygg.situation.models import ContributionFigure, ContributionSection
+
+    made = Contribution.objects.create(
+        report=joint["report"],
+        organisation=joint["police"],
+        title="lokal lägesbild 2025",
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        submitted_at=timezone.now(),
+    )
+    bad: list[Any] = [
+        lambda: ContributionFigure.objects.create(
+            contribution=made, position=0, label="x", value=Decimal(10) ** 12 + 1
+        ),
+        lambda: ContributionFigure.objects.create(
+            contribution=made, position=0, label="x", value=1, comparison_label="2024"
+        ),
+        lambda: ContributionSection.objects.create(
+            contribution=made, position=0, heading="x", text="a\x07b"
+        ),
+        lambda: ContributionSection.objects.create(
+            contribution=made, position=0, heading="x", text="a" * 4001
+        ),
+        lambda: Contribution.objects.filter(pk=made.pk).update(period_end=date(2024, 1, 1)),
+        lambda: Contribution.objects.create(
+            report=joint["report"],
+            organisation=joint["police"],
+            title="igen",
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
+            submitted_at=timezone.now(),
+        ),
+    ]
+    for write in bad:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            write()
