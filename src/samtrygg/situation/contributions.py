@@ -117,12 +117,14 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _free_text_problem(value: str, limit: int) -> str | None:
-    """Length and characters (core/bounds.py), then the personal identity number guard."""
+def _free_text_problem(value: str, limit: int, confirm_flagged: bool = False) -> str | None:
+    """Length and characters (core/bounds.py), then the personal-data guard: an identity number
+    is refused; other likely personal details (a name after "heter", a phone number, an e-mail
+    address, a registration number) unless the writer confirmed they are not about a person."""
     problem = bounds.text_problem(value, limit)
     if problem:
         return problem
-    errors = check_free_text({"text": value}, confirm_flagged=True)
+    errors = check_free_text({"text": value}, confirm_flagged=confirm_flagged)
     if errors:
         return str(errors["text"][0].message)
     return None
@@ -170,10 +172,15 @@ def parse_day(value: Any) -> date:
     return date.fromisoformat(str(value).strip())
 
 
-def check(data: ContributionInput) -> tuple[Checked | None, list[Problem]]:
+def check(
+    data: ContributionInput, confirm_flagged: bool = False
+) -> tuple[Checked | None, list[Problem]]:
     """Every value of one contribution against its bounds; the checked values, or the
     problems (all of them, not only the first)."""
     problems: list[Problem] = []
+
+    def guard(value: str, limit: int) -> str | None:
+        return _free_text_problem(value, limit, confirm_flagged)
 
     def add(part: str, index: int, name: str, message: str | None) -> None:
         if message:
@@ -183,7 +190,7 @@ def check(data: ContributionInput) -> tuple[Checked | None, list[Problem]]:
     if not title:
         add("about", -1, "title", _("Give the lägesbild a title."))
     else:
-        add("about", -1, "title", _free_text_problem(title, CONTRIBUTION_TITLE_MAX))
+        add("about", -1, "title", guard(title, CONTRIBUTION_TITLE_MAX))
     days: dict[str, date] = {}
     for name in ("period_start", "period_end"):
         raw = getattr(data, name)
@@ -206,7 +213,7 @@ def check(data: ContributionInput) -> tuple[Checked | None, list[Problem]]:
     messages = [cell_text(m) for m in data.key_messages]
     for index, message in enumerate(messages):
         if message:
-            add("messages", index, "text", _free_text_problem(message, CONTRIBUTION_MESSAGE_MAX))
+            add("messages", index, "text", guard(message, CONTRIBUTION_MESSAGE_MAX))
     given = [(i, m) for i, m in enumerate(messages) if m]
     if not given:
         add("messages", -1, "text", _("Give at least one key message."))
@@ -239,9 +246,9 @@ def check(data: ContributionInput) -> tuple[Checked | None, list[Problem]]:
             "sections",
             index,
             "heading",
-            heading and _free_text_problem(heading, CONTRIBUTION_HEADING_MAX),
+            heading and guard(heading, CONTRIBUTION_HEADING_MAX),
         )
-        add("sections", index, "text", text and _free_text_problem(text, CONTRIBUTION_TEXT_MAX))
+        add("sections", index, "text", text and guard(text, CONTRIBUTION_TEXT_MAX))
         sections.append((heading, text))
 
     figures: list[dict[str, Any]] = []
@@ -265,7 +272,7 @@ def check(data: ContributionInput) -> tuple[Checked | None, list[Problem]]:
             ("unit", CONTRIBUTION_UNIT_MAX),
             ("comparison_label", CONTRIBUTION_LABEL_MAX),
         ):
-            add("figures", index, name, texts[name] and _free_text_problem(texts[name], limit))
+            add("figures", index, name, texts[name] and guard(texts[name], limit))
             row[name] = texts[name]
         for name in ("value", "comparison"):
             raw = getattr(figure, name)
@@ -409,10 +416,14 @@ def _refuse(problems: list[Problem]) -> ValidationError:
 
 
 def add_contribution(
-    access: Access, report: SituationReport, organisation: Organisation, data: ContributionInput
+    access: Access,
+    report: SituationReport,
+    organisation: Organisation,
+    data: ContributionInput,
+    confirm_flagged: bool = False,
 ) -> Contribution:
     _require(access, report, organisation)
-    checked, problems = check(data)
+    checked, problems = check(data, confirm_flagged)
     if checked is None:
         raise _refuse(problems)
     if Contribution.objects.filter(report=report, organisation=organisation).exists():
@@ -439,10 +450,13 @@ def add_contribution(
 
 
 def update_contribution(
-    access: Access, contribution: Contribution, data: ContributionInput
+    access: Access,
+    contribution: Contribution,
+    data: ContributionInput,
+    confirm_flagged: bool = False,
 ) -> Contribution:
     _require(access, contribution.report, contribution.organisation)
-    checked, problems = check(data)
+    checked, problems = check(data, confirm_flagged)
     if checked is None:
         raise _refuse(problems)
     with transaction.atomic():
@@ -480,6 +494,7 @@ def import_contribution(
     organisation: Organisation,
     raw: bytes,
     filename: str = "",
+    confirm_flagged: bool = False,
 ) -> Contribution:
     """A party's lägesbild from a file (XLSX or JSON, docs/imports.md). A second import for the
     same party replaces the first. A broken file names sheet, row and column and writes
@@ -488,7 +503,7 @@ def import_contribution(
 
     _require(access, report, organisation)
     data, where = read_file(raw, filename)
-    checked, problems = check(data)
+    checked, problems = check(data, confirm_flagged)
     if checked is None:
         raise ValidationError([where.word(p) for p in problems][:MAX_ERRORS])
     with transaction.atomic():
