@@ -342,6 +342,11 @@ def test_a_party_member_gives_its_own_only(
     hugo = joint["hugo"]
     client.force_login(hugo)
     base = f"/k/{world.a.slug}/lagesbild/contributions/"
+    # The way in: a link from the lägesbild page (hugo cannot see the draft itself).
+    assert base in client.get(f"/k/{world.a.slug}/lagesbild/").content.decode()
+    assert client.get(f"/k/{world.a.slug}/lagesbild/{report.pk}/").status_code == 404
+    listing = client.get(base).content.decode()
+    assert report.title in listing and police_part.title not in listing
     # The housing company's handler sees neither the police's nor may it write for them.
     assert client.get(f"{base}{police_part.pk}/").status_code == 404
     assert client.post(f"{base}{police_part.pk}/", {"action": "remove"}).status_code == 404

@@ -21,6 +21,7 @@ from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission, aggregates_only
 
 from . import queries, services
+from .contributions import may_contribute
 from .models import (
     FindingDecision,
     ImportedTable,
@@ -104,7 +105,11 @@ def report_list(request: HttpRequest, access: Access) -> HttpResponse:
     return render(
         request,
         "situation/report_list.html",
-        {"reports": queries.reports(access), "form": form if can_edit else None},
+        {
+            "reports": queries.reports(access),
+            "form": form if can_edit else None,
+            "may_contribute": may_contribute(access),
+        },
     )
 
 
