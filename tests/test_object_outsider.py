@@ -49,6 +49,7 @@ from .test_outsider import (
     UNSCOPED_PREFIXES,
     Route,
     build_url,
+    contribution,
     export_job,
     params,
     period_analysis,
@@ -346,6 +347,24 @@ def cast(world: World, quick_documents: None) -> Cast:
         REPORT_EDITORS,
     )
     c.add("analysis_id", period_analysis(w, w.b), "b", "B's final tertial analysis", CHARLIE)
+    # Parties' own lägesbilder (situation/queries.py, contributions.py): those who write the
+    # lägesbild see all; a member with the handler role or above sees its own organisation's
+    # (hugo, Alfahem's handler; not carol, Alfahem's reporter).
+    c.add("contribution_id", contribution(w), "a", "Alfahem's lägesbild", REPORT_EDITORS | {"hugo"})
+    c.add(
+        "contribution_id",
+        contribution(w, organisation=w.a_org),
+        "a",
+        "Alfa kommun's lägesbild",
+        REPORT_EDITORS,
+    )
+    c.add(
+        "contribution_id",
+        contribution(w, w.b, w.b_org),
+        "b",
+        "Beta kommun's lägesbild",
+        CHARLIE,
+    )
     # Problems, plans, evaluations, meetings (plans/queries.py): every member.
     for param, obj in _plan_objects(w.b).items():
         c.add(param, w.plan_object(param.removesuffix("_id")), "a", f"A's {param}", EVERY_A)

@@ -69,6 +69,7 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "meeting_id": lambda w: w.plan_object("meeting").pk,
     "job_id": lambda w: export_job(w).pk,
     "analysis_id": lambda w: period_analysis(w).pk,
+    "contribution_id": lambda w: contribution(w).pk,
 }
 
 
@@ -90,6 +91,36 @@ def period_analysis(world: World, municipality: Any = None, status: str = "final
             "status": status,
         },
     )[0]
+
+
+def contribution(world: World, municipality: Any = None, organisation: Any = None) -> Any:
+    """A party's lägesbild (the housing company's, in A) given to a draft (made on first use)."""
+    from datetime import date
+
+    from samtrygg.situation.models import Contribution, SituationReport
+
+    municipality = municipality or world.a
+    organisation = organisation or world.a_other_org
+    existing = Contribution.objects.filter(organisation=organisation).first()
+    if existing is not None:
+        return existing
+    draft = SituationReport.objects.create(
+        municipality=municipality,
+        title="Utkast för aktörer",
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+    )
+    from django.utils import timezone
+
+    return Contribution.objects.create(
+        report=draft,
+        organisation=organisation,
+        title="Lokal lägesbild 2025",
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        key_messages=["Lugnt."],
+        submitted_at=timezone.now(),
+    )
 
 
 def export_job(world: World, user: Any = None, municipality: Any = None) -> Any:

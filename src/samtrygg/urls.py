@@ -14,7 +14,7 @@ from samtrygg.incidents import category_views, week_views
 from samtrygg.incidents import views as incident_views
 from samtrygg.plans import public as plan_public
 from samtrygg.plans import views as plan_views
-from samtrygg.situation import analysis_views, report_views
+from samtrygg.situation import analysis_views, contribution_views, report_views
 from samtrygg.situation import views as situation_views
 from samtrygg.tenancy import views as tenancy_views
 
@@ -58,6 +58,21 @@ municipality_patterns = [
     path("lagesbild/week/", report_views.weekly_picture, name="weekly_picture"),
     path("lagesbild/tables/", report_views.table_list, name="table_list"),
     path("lagesbild/surveys/", survey_views.survey_list, name="survey_list"),
+    path(
+        "lagesbild/contributions/",
+        contribution_views.contribution_list,
+        name="contribution_list",
+    ),
+    path(
+        "lagesbild/contributions/template.xlsx",
+        contribution_views.contribution_template,
+        name="contribution_template",
+    ),
+    path(
+        "lagesbild/contributions/<id:contribution_id>/",
+        contribution_views.contribution_detail,
+        name="contribution_detail",
+    ),
     path("lagesbild/<id:report_id>/", report_views.report_detail, name="report_detail"),
     path("lagesbild/analyses/", analysis_views.analysis_list, name="analysis_list"),
     path(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ SERVICE_MODULES = [
     "samtrygg.plans.meetings",
     "samtrygg.plans.public",
     "samtrygg.situation.services",
+    "samtrygg.situation.contributions",
     "samtrygg.situation.weekly_picture",
     "samtrygg.incidents.notifications",
     "samtrygg.tenancy.services",
@@ -69,6 +71,10 @@ EXEMPT = {
     "samtrygg.plans.meetings.send_minutes": (
         "sends e-mail with the PDF minutes (needs Pango); its NOTIFICATION_SENT is found in the "
         "source by test_every_action_is_written_somewhere"
+    ),
+    "samtrygg.situation.contributions.copy_contributions": (
+        "copies a version's parties' lägesbilder inside new_version, which writes "
+        "SITUATION_REPORT_CREATED"
     ),
     "samtrygg.plans.services.run_evaluation": (
         "needs incidents before and after in two areas; EVALUATION_SAVED is checked in "
@@ -622,6 +628,55 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         ),
         (),
     ),
+    "samtrygg.situation.contributions.add_contribution": (
+        AuditAction.CONTRIBUTION_ADDED,
+        lambda w: lambda: _contribution(w),
+        ("title", "key_messages"),
+    ),
+    "samtrygg.situation.contributions.update_contribution": (
+        AuditAction.CONTRIBUTION_CHANGED,
+        lambda w: _two(
+            w,
+            _contribution,
+            lambda w, c: _contributions().update_contribution(
+                w.access(w.dave), c, _contribution_input(title="Lokal lägesbild 2026")
+            ),
+        ),
+        ("title",),
+    ),
+    "samtrygg.situation.contributions.remove_contribution": (
+        AuditAction.CONTRIBUTION_REMOVED,
+        lambda w: _two(
+            w,
+            _contribution,
+            lambda w, c: _contributions().remove_contribution(w.access(w.dave), c),
+        ),
+        ("title",),
+    ),
+    "samtrygg.situation.contributions.import_contribution": (
+        AuditAction.CONTRIBUTION_IMPORTED,
+        lambda w: _two(
+            w,
+            _report,
+            lambda w, report: _contributions().import_contribution(
+                w.access(w.dave),
+                report,
+                w.a_other_org,
+                json.dumps(
+                    {
+                        "Lägesbild": {
+                            "Titel": "Alfahems lägesbild",
+                            "Period från": "2025-01-01",
+                            "Period till": "2025-12-31",
+                        },
+                        "Nyckelbudskap": [{"Budskap": "Lugnt i trapphusen."}],
+                    }
+                ).encode(),
+                "alfahem.json",
+            ),
+        ),
+        ("title", "file"),
+    ),
     "samtrygg.situation.weekly_picture.save_settings": (
         AuditAction.SITUATION_REPORT_CHANGED,
         lambda w: (
@@ -875,6 +930,32 @@ def _situation() -> Any:
     from samtrygg.situation import services
 
     return services
+
+
+def _contributions() -> Any:
+    from samtrygg.situation import contributions
+
+    return contributions
+
+
+def _contribution_input(**values: Any) -> Any:
+    return _contributions().ContributionInput(
+        **{
+            "title": "Lokal lägesbild 2025",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "key_messages": ["Färre inbrott."],
+            "sections": [("Inbrott", "Färre än 2024.")],
+            "figures": [_contributions().FigureInput("Anmälda inbrott", "42", "st")],
+            **values,
+        }
+    )
+
+
+def _contribution(w: World) -> Any:
+    return _contributions().add_contribution(
+        w.access(w.dave), _report(w), w.a_other_org, _contribution_input()
+    )
 
 
 def _import() -> Any:

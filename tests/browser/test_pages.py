@@ -27,7 +27,10 @@ def assert_clean(page: Any) -> None:
 
 
 def admin_pages(world: World) -> list[str]:
+    from ..test_outsider import contribution
+
     slug = world.a.slug
+    party = contribution(world)  # a draft with the housing company's lägesbild
     return [
         f"/k/{slug}/",
         f"/k/{slug}/organisations/",
@@ -45,6 +48,9 @@ def admin_pages(world: World) -> list[str]:
         f"/k/{slug}/weeks/",
         f"/k/{slug}/import/",
         f"/k/{slug}/report/",
+        f"/k/{slug}/lagesbild/contributions/",
+        f"/k/{slug}/lagesbild/contributions/{party.pk}/",
+        f"/k/{slug}/lagesbild/{party.report_id}/",
         "/me/api-tokens/",
         "/me/notifications/",
         "/accounts/2fa/",

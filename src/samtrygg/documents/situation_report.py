@@ -100,6 +100,8 @@ class DocumentData:
     version: int = 1
     approval: dict[str, Any] = field(default_factory=dict)
     generated_at: str = ""
+    # The parties' own lägesbilder for part 2 (situation/contributions.for_document).
+    contributions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _places(n: int) -> str:
@@ -495,11 +497,15 @@ def _density_map(
 
 def data_for_report(report: SituationReport) -> DocumentData:
     """A saved report: its frozen content if approved, else computed now."""
+    from samtrygg.situation.contributions import for_document
+
     if report.status == "approved" and report.content.get("figures"):
         content, images = report.content["figures"], report.content["images"]
+        contributions = report.content.get("contributions", [])
     else:
         content = build(report.municipality, report.period_start, report.period_end)
         images = render_images(report.municipality, content)
+        contributions = for_document(report)
     findings = [
         {"kind": f.kind, "text": f.final_text, "key": f.key_message}
         for f in report.findings.all()
@@ -533,6 +539,7 @@ def data_for_report(report: SituationReport) -> DocumentData:
         version=report.version,
         approval=approval,
         generated_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        contributions=contributions,
     )
 
 
@@ -552,8 +559,12 @@ def data_for_period(municipality: Municipality, first: date, last: date) -> Docu
 
 
 def _template_context(data: DocumentData) -> dict[str, Any]:
+    from samtrygg.situation.contributions import FIGURE_TABLE_HEADER, figure_rows
+
     return {
         "d": data,
+        "contributions": [{**p, "rows": figure_rows(p)} for p in data.contributions],
+        "figure_header": FIGURE_TABLE_HEADER,
         "c": data.content,
         "summary": summary_sentence(data.content),
         # The summary holds the key messages; the other accepted findings go to the analysis.

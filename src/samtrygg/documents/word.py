@@ -65,6 +65,32 @@ def _image(document: Any, encoded: str | None, caption: str) -> None:
     document.add_paragraph(caption, style="Caption")
 
 
+def _contributions(document: Any, data: DocumentData) -> None:
+    """Part 2's "Andra aktörers lägesbilder", as in the PDF."""
+    from samtrygg.situation.contributions import FIGURE_TABLE_HEADER, figure_rows
+
+    if not data.contributions:
+        return
+    document.add_heading("Andra aktörers lägesbilder", 2)
+    document.add_paragraph(
+        "Lägesbilder som samverkande aktörer har lämnat till kommunens gemensamma lägesbild, "
+        "med aktörens egen text och siffror."
+    )
+    for party in data.contributions:
+        document.add_heading(f"{party['organisation']}: {party['title']}", 3)
+        document.add_paragraph(f"{party['source']}. Period: {party['period']}.")
+        if party["key_messages"]:
+            document.add_heading("Nyckelbudskap", 4)
+        for message in party["key_messages"]:
+            document.add_paragraph(message, style="List Bullet")
+        for section in party["sections"]:
+            document.add_heading(section["heading"], 4)
+            document.add_paragraph(section["text"])
+        rows = figure_rows(party)
+        if rows:
+            _table(document, FIGURE_TABLE_HEADER, rows)
+
+
 def _new_document() -> Any:
     """A Word document in the documents' font, with "Sida N av M" in the footer."""
     document = Document()
@@ -225,6 +251,7 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         document.add_paragraph(
             "Inga trygghetsundersökningar eller tabeller från Brå har importerats."
         )
+    _contributions(document, data)
     if data.other_information:
         document.add_paragraph(data.other_information)
 
@@ -241,6 +268,10 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
     document.add_heading("Använda", 2)
     for source in c["sources"]:
         document.add_paragraph(source, style="List Bullet")
+    for party in data.contributions:
+        document.add_paragraph(
+            f"{party['organisation']}, {party['title']} ({party['period']})", style="List Bullet"
+        )
     document.add_heading("Lämnade utanför", 2)
     for source in data.sources_left_out or ["Inga angivna."]:
         document.add_paragraph(source, style="List Bullet")

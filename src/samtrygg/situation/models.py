@@ -3,9 +3,16 @@ draws on (survey and Brå tables imported as CSV)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
+
+from samtrygg.core.db import FreeOfControlCharacters
 
 
 class ReportStatus(models.TextChoices):
@@ -232,3 +239,134 @@ class PeriodAnalysis(models.Model):
 
     def messages(self) -> list[str]:
         return [line.strip() for line in self.key_messages.splitlines() if line.strip()]
+
+
+# ---- the parties' own lägesbilder (Brå's step 3: merged into the kommun's joint one) ---------
+
+# Bounds of a contribution, the same for the form, the file import and the database.
+CONTRIBUTION_TITLE_MAX = 200
+CONTRIBUTION_HEADING_MAX = 200
+CONTRIBUTION_TEXT_MAX = 4000
+CONTRIBUTION_MESSAGE_MAX = 300
+CONTRIBUTION_LABEL_MAX = 200
+CONTRIBUTION_UNIT_MAX = 30
+CONTRIBUTION_MAX_MESSAGES = 5
+CONTRIBUTION_MAX_SECTIONS = 8
+CONTRIBUTION_MAX_FIGURES = 12
+FIGURE_LIMIT = Decimal(10) ** 12  # |value| ≤ one million million
+FIGURE_DECIMALS = 2
+
+
+def _text_checks(prefix: str, field: str, limit: int) -> list[models.BaseConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=LessThanOrEqual(Length(field), limit), name=f"{prefix}_{field}_length"
+        ),
+        models.CheckConstraint(
+            condition=FreeOfControlCharacters(field), name=f"{prefix}_{field}_characters"
+        ),
+    ]
+
+
+class Contribution(models.Model):
+    """One party's own lägesbild (the police's lokala lägesbild, the rescue service's, the
+    housing company's, …), given to a draft of the kommun's lägesbild and printed in part 2."""
+
+    report = models.ForeignKey(
+        SituationReport, on_delete=models.CASCADE, related_name="contributions"
+    )
+    organisation = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    title = models.CharField(_("title"), max_length=CONTRIBUTION_TITLE_MAX)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    key_messages = models.JSONField(_("key messages"), default=list)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation__name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "organisation"], name="contribution_one_per_party"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="contribution_period_order",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="contribution_title_given"),
+            *_text_checks("contribution", "title", CONTRIBUTION_TITLE_MAX),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContributionSection(models.Model):
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.CASCADE, related_name="sections"
+    )
+    position = models.PositiveSmallIntegerField()
+    heading = models.CharField(max_length=CONTRIBUTION_HEADING_MAX)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "position"], name="contribution_section_position"
+            ),
+            *_text_checks("contribution_section", "heading", CONTRIBUTION_HEADING_MAX),
+            *_text_checks("contribution_section", "text", CONTRIBUTION_TEXT_MAX),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class ContributionFigure(models.Model):
+    """A key figure: "Anmälda bostadsinbrott | 42 | st | 55 | samma period 2024"."""
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="figures")
+    position = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=CONTRIBUTION_LABEL_MAX)
+    value = models.DecimalField(max_digits=15, decimal_places=FIGURE_DECIMALS)
+    unit = models.CharField(max_length=CONTRIBUTION_UNIT_MAX, blank=True)
+    comparison = models.DecimalField(
+        max_digits=15, decimal_places=FIGURE_DECIMALS, null=True, blank=True
+    )
+    comparison_label = models.CharField(max_length=CONTRIBUTION_LABEL_MAX, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "position"], name="contribution_figure_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=-FIGURE_LIMIT, value__lte=FIGURE_LIMIT),
+                name="contribution_figure_value_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(comparison__isnull=True)
+                | Q(comparison__gte=-FIGURE_LIMIT, comparison__lte=FIGURE_LIMIT),
+                name="contribution_figure_comparison_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(comparison__isnull=False) | Q(comparison_label=""),
+                name="contribution_figure_comparison_label_needs_value",
+            ),
+            *_text_checks("contribution_figure", "label", CONTRIBUTION_LABEL_MAX),
+            *_text_checks("contribution_figure", "unit", CONTRIBUTION_UNIT_MAX),
+            *_text_checks("contribution_figure", "comparison_label", CONTRIBUTION_LABEL_MAX),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

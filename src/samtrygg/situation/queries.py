@@ -10,7 +10,14 @@ from django.db.models import QuerySet
 from samtrygg.tenancy.policy import Access, scope_for
 from samtrygg.tenancy.roles import Permission
 
-from .models import AnalysisStatus, ImportedTable, PeriodAnalysis, ReportStatus, SituationReport
+from .models import (
+    AnalysisStatus,
+    Contribution,
+    ImportedTable,
+    PeriodAnalysis,
+    ReportStatus,
+    SituationReport,
+)
 
 
 @scope_for(SituationReport)
@@ -41,3 +48,21 @@ def reports(access: Access) -> QuerySet[SituationReport]:
 
 def analyses(access: Access) -> QuerySet[PeriodAnalysis]:
     return access.scope(PeriodAnalysis.objects.all())
+
+
+@scope_for(Contribution)
+def scope_contributions(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    """A party's own lägesbild: those who write the lägesbild see every party's; a member with
+    the handler role or above sees its own organisation's (situation/contributions.py)."""
+    from .contributions import own_parties
+
+    rows = queryset.filter(report__municipality=access.municipality)
+    if access.can(Permission.EDIT_SITUATION_REPORTS):
+        return rows
+    return rows.filter(organisation_id__in=own_parties(access))
+
+
+def contributions(access: Access) -> QuerySet[Contribution]:
+    return access.scope(
+        Contribution.objects.select_related("report", "organisation", "submitted_by")
+    )

@@ -19,6 +19,7 @@ from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission, aggregates_only
 
 from . import queries, services
+from .contributions import may_contribute
 from .models import (
     FindingDecision,
     ImportedTable,
@@ -102,7 +103,11 @@ def report_list(request: HttpRequest, access: Access) -> HttpResponse:
     return render(
         request,
         "situation/report_list.html",
-        {"reports": queries.reports(access), "form": form if can_edit else None},
+        {
+            "reports": queries.reports(access),
+            "form": form if can_edit else None,
+            "may_contribute": may_contribute(access),
+        },
     )
 
 
@@ -155,11 +160,20 @@ def report_detail(request: HttpRequest, access: Access, report_id: int) -> HttpR
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+    from .contributions import FIGURE_TABLE_HEADER, for_document_of
+
+    if report.status == "approved" and "contributions" in report.content:
+        parties = report.content["contributions"]  # as frozen on approval
+    else:
+        given = list(report.contributions.select_related("organisation"))
+        parties = [{**p, "id": c.pk} for c, p in zip(given, for_document_of(given), strict=True)]
     return render(
         request,
         "situation/report_detail.html",
         {
             "report": report,
+            "parties": parties,
+            "figure_header": FIGURE_TABLE_HEADER,
             "findings": list(report.findings.all()),
             "texts": texts,
             "approve_form": approve_form,

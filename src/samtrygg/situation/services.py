@@ -170,6 +170,7 @@ def empty_parts(report: SituationReport) -> list[str]:
     if (
         not report.other_information.strip()
         and not ImportedTable.objects.filter(municipality=report.municipality).exists()
+        and not report.contributions.exists()
     ):
         missing.append(
             _(
@@ -209,6 +210,8 @@ def approve(
     empty = empty_parts(report)
     if empty:
         raise ValidationError(empty)
+    from .contributions import for_document
+
     figures = build(report.municipality, report.period_start, report.period_end)
     images = render_images(report.municipality, figures)
     with transaction.atomic():
@@ -218,7 +221,12 @@ def approve(
         report.approved_on = on
         report.diarienummer = diarienummer.strip()
         report.next_update_due = _add_years(on, UPDATE_YEARS)
-        report.content = {"figures": figures, "images": images}
+        # The parties' own lägesbilder are frozen with the figures (part 2).
+        report.content = {
+            "figures": figures,
+            "images": images,
+            "contributions": for_document(report),
+        }
         report.save()
         record(
             AuditAction.SITUATION_REPORT_APPROVED,
@@ -236,7 +244,10 @@ def approve(
 
 
 def new_version(access: Access, report: SituationReport) -> SituationReport:
-    """A new draft from an approved version: the texts and decisions carry over."""
+    """A new draft from an approved version: the texts, decisions and the parties' own
+    lägesbilder carry over."""
+    from .contributions import copy_contributions
+
     access.require(Permission.EDIT_SITUATION_REPORTS)
     with transaction.atomic():
         draft = SituationReport.objects.create(
@@ -263,6 +274,7 @@ def new_version(access: Access, report: SituationReport) -> SituationReport:
             )
             for f in report.findings.all()
         )
+        copy_contributions(report, draft)
         record(
             AuditAction.SITUATION_REPORT_CREATED,
             actor=access.user,
