@@ -74,7 +74,8 @@ class World:
         return Category.objects.get(municipality=self.a, code="klotter")
 
     def plan_object(self, kind: str) -> Any:
-        """A problem, plan, evaluation or meeting of municipality A (made on first use)."""
+        """A problem, plan, evaluation, meeting, promise or promise activity of municipality A
+        (made on first use)."""
         from datetime import date
 
         from samtrygg.plans.models import ActionPlan, Evaluation, Meeting, Problem
@@ -94,6 +95,21 @@ class World:
             return plan
         if kind == "evaluation":
             return Evaluation.objects.get_or_create(municipality=self.a, title="Belysning")[0]
+        if kind in ("promise", "activity"):
+            from samtrygg.plans.models import CitizenPromise
+
+            promise = CitizenPromise.objects.get_or_create(
+                municipality=self.a,
+                title="Tryggare torg",
+                defaults={
+                    "public_text": "Vi lyser upp torget.",
+                    "period_start": date(2026, 1, 1),
+                    "period_end": date(2026, 12, 31),
+                },
+            )[0]
+            if kind == "promise":
+                return promise
+            return promise.activities.get_or_create(party="kommunen", text="Belysning")[0]
         return Meeting.objects.get_or_create(
             municipality=self.a, kind="weekly", date=date(2026, 11, 23)
         )[0]

@@ -101,3 +101,17 @@ def test_demo_incidents_look_like_est_reports(db: Any) -> None:
         == duplicates.count()
     )
     assert originals.count() == 3000
+
+
+def test_halmstad_has_a_demo_promise_with_every_party(db: Any) -> None:
+    from samtrygg.plans.models import CitizenPromise
+
+    call_command("build_demo", incidents=0, stdout=StringIO())
+    call_command("build_demo", incidents=0, stdout=StringIO())
+    promise = CitizenPromise.objects.get(municipality__slug="halmstad")
+    assert "(demo)" in promise.title and promise.agreement is not None
+    parties = {a.party for a in promise.activities.all()}
+    assert parties == {"kommunen", "polisen", "tillsammans"}
+    assert all("(demo)" in a.text for a in promise.activities.all())
+    assert promise.activities.filter(follow_ups__isnull=False).exists()
+    assert not CitizenPromise.objects.filter(municipality__slug="kalmar").exists()

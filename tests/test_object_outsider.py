@@ -189,7 +189,7 @@ def _incident(world: World, home: Municipality, user: User, organisation: Any, c
 def _plan_objects(municipality: Municipality) -> dict[str, Any]:
     from django.core.files.base import ContentFile
 
-    from samtrygg.plans.models import ActionPlan, Evaluation, Meeting, Problem
+    from samtrygg.plans.models import ActionPlan, CitizenPromise, Evaluation, Meeting, Problem
 
     plan = ActionPlan.objects.create(
         municipality=municipality,
@@ -198,6 +198,13 @@ def _plan_objects(municipality: Municipality) -> dict[str, Any]:
         period_end=date(2027, 12, 31),
     )
     plan.minutes.save("protokoll.pdf", ContentFile(b"%PDF-1.4 protokoll"))
+    promise = CitizenPromise.objects.create(
+        municipality=municipality,
+        title="Löfte Beta",
+        public_text="Vi lovar.",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
     return {
         "problem_id": Problem.objects.create(municipality=municipality, title="Skadegörelse"),
         "plan_id": plan,
@@ -205,6 +212,8 @@ def _plan_objects(municipality: Municipality) -> dict[str, Any]:
         "meeting_id": Meeting.objects.create(
             municipality=municipality, kind="weekly", date=date(2026, 11, 23)
         ),
+        "promise_id": promise,
+        "activity_id": promise.activities.create(party="polisen", text="Polis till fots"),
     }
 
 
@@ -365,7 +374,8 @@ def cast(world: World, quick_documents: None) -> Cast:
         "Beta kommun's lägesbild",
         CHARLIE,
     )
-    # Problems, plans, evaluations, meetings (plans/queries.py): every member.
+    # Problems, plans, evaluations, meetings, promises and their activities (plans/queries.py):
+    # every member.
     for param, obj in _plan_objects(w.b).items():
         c.add(param, w.plan_object(param.removesuffix("_id")), "a", f"A's {param}", EVERY_A)
         c.add(param, obj, "b", f"B's {param}", CHARLIE)

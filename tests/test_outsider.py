@@ -67,6 +67,8 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "plan_id": lambda w: w.plan_object("plan").pk,
     "evaluation_id": lambda w: w.plan_object("evaluation").pk,
     "meeting_id": lambda w: w.plan_object("meeting").pk,
+    "promise_id": lambda w: w.plan_object("promise").pk,
+    "activity_id": lambda w: w.plan_object("activity").pk,
     "job_id": lambda w: export_job(w).pk,
     "analysis_id": lambda w: period_analysis(w).pk,
     "contribution_id": lambda w: contribution(w).pk,

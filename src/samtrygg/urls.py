@@ -140,6 +140,12 @@ municipality_patterns = [
     path("agreements/", plan_views.agreement_list, name="agreement_list"),
     path("council/", plan_views.council, name="council"),
     path("promises/", plan_views.promise_list, name="promise_list"),
+    path("promises/<id:promise_id>/", plan_views.promise_detail, name="promise_detail"),
+    path(
+        "promises/activities/<id:activity_id>/",
+        plan_views.promise_activity,
+        name="promise_activity",
+    ),
     path("meetings/", plan_views.meeting_list, name="meeting_list"),
     path("meetings/<id:meeting_id>/", plan_views.meeting_detail, name="meeting_detail"),
     path("compliance/", plan_views.compliance_page, name="compliance"),

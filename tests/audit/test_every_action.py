@@ -33,6 +33,7 @@ SERVICE_MODULES = [
     "samtrygg.plans.services",
     "samtrygg.plans.council",
     "samtrygg.plans.meetings",
+    "samtrygg.plans.promises",
     "samtrygg.plans.public",
     "samtrygg.situation.services",
     "samtrygg.situation.contributions",
@@ -187,20 +188,31 @@ def _meeting(w: World) -> Any:
 
 
 def _promise(w: World) -> Any:
-    from samtrygg.plans import council
-    from samtrygg.plans.models import CitizenPromise
+    from samtrygg.plans import promises
 
-    council.save_promise_post(
+    return promises.create_promise(
         w.access(w.dave),
-        _post(
-            title="Tryggare torg",
-            public_text="Vi lyser upp torget.",
-            owner=w.a_org.pk,
-            period_start="2026-01-01",
-            period_end="2026-12-31",
-        ),
+        {
+            "title": "Tryggare torg",
+            "public_text": "Vi lyser upp torget.",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        },
     )
-    return CitizenPromise.objects.get(municipality=w.a)
+
+
+def _activity(w: World) -> Any:
+    from samtrygg.plans import promises
+
+    return promises.add_activity(
+        w.access(w.dave), _promise(w), {"party": "polisen", "text": "Polis till fots"}
+    )
+
+
+def _promises() -> Any:
+    from samtrygg.plans import promises
+
+    return promises
 
 
 def _plans() -> Any:
@@ -462,22 +474,41 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         ),
         (),
     ),
-    "samtrygg.plans.council.save_promise_post": (
+    "samtrygg.plans.promises.create_promise": (
         AuditAction.PROMISE_CREATED,
         lambda w: lambda: _promise(w),
         (),
     ),
-    "samtrygg.plans.council.save_promise_post#status": (
+    "samtrygg.plans.promises.set_promise_status": (
         AuditAction.PROMISE_CHANGED,
         lambda w: _two(
             w,
             _promise,
-            lambda w, promise: _council().save_promise_post(
-                w.access(w.dave),
-                _post(action="status", promise=promise.pk, status="done", follow_up="Klart"),
+            lambda w, promise: _promises().set_promise_status(w.access(w.dave), promise, "done"),
+        ),
+        ("status",),
+    ),
+    "samtrygg.plans.promises.add_activity": (
+        AuditAction.PROMISE_ACTIVITY_ADDED,
+        lambda w: _two(
+            w,
+            _promise,
+            lambda w, promise: _promises().add_activity(
+                w.access(w.dave), promise, {"party": "kommunen", "text": "Belysning"}
             ),
         ),
-        ("status", "follow_up"),
+        (),
+    ),
+    "samtrygg.plans.promises.record_follow_up": (
+        AuditAction.PROMISE_FOLLOWED_UP,
+        lambda w: _two(
+            w,
+            _activity,
+            lambda w, activity: _promises().record_follow_up(
+                w.access(w.dave), activity, {"date": "2026-11-24", "status": "ongoing"}
+            ),
+        ),
+        ("status",),
     ),
     "samtrygg.plans.council.save_compliance_post": (
         AuditAction.COMPLIANCE_SETTINGS_CHANGED,
@@ -1053,7 +1084,7 @@ def test_no_plan_action_is_logged_under_a_catch_all(world: World) -> None:
 
 
 def test_before_and_after_values(world: World) -> None:
-    from samtrygg.plans import council, services
+    from samtrygg.plans import services
 
     plan = _plan(world)
     services.decide_plan(
@@ -1071,13 +1102,12 @@ def test_before_and_after_values(world: World) -> None:
         for e in AuditEvent.objects.filter(action=AuditAction.FOLLOW_UP_RECORDED).order_by("id")
     ]
     assert colours == [[None, "red"], ["red", "green"]]
+    from samtrygg.plans import promises
+
     promise = _promise(world)
-    council.save_promise_post(
-        world.access(world.dave), _post(action="status", promise=promise.pk, status="done")
-    )
+    promises.set_promise_status(world.access(world.dave), promise, "done")
     changed = AuditEvent.objects.get(action=AuditAction.PROMISE_CHANGED)
-    assert changed.changes["status"][1] == "done"
-    assert changed.changes["status"][0] != "done"
+    assert changed.changes["status"] == ["planned", "done"]
 
 
 def _action_names_in(path: Path) -> set[str]:

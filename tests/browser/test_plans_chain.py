@@ -139,6 +139,8 @@ def test_every_new_page_is_accessible(picture: World, new_page: Any) -> None:  #
     from ..test_outsider import period_analysis
 
     analysis = period_analysis(picture, status="draft")
+    activity = picture.plan_object("activity")
+    activity.follow_ups.create(date=activity.promise.period_start, status="ongoing", note="Pågår.")
     page = new_page(DESKTOP)
     log_in(page, "dave@example.se")
     for url in (
@@ -149,6 +151,8 @@ def test_every_new_page_is_accessible(picture: World, new_page: Any) -> None:  #
         f"/k/{slug}/agreements/",
         f"/k/{slug}/council/",
         f"/k/{slug}/promises/",
+        f"/k/{slug}/promises/{activity.promise_id}/",
+        f"/k/{slug}/promises/activities/{activity.pk}/",
         f"/k/{slug}/meetings/",
         f"/k/{slug}/meetings/{meeting.pk}/",
         f"/k/{slug}/compliance/",

@@ -65,6 +65,8 @@ class AuditAction(models.TextChoices):
     COUNCIL_MEETING_RECORDED = "council.meeting_recorded", _("Council meeting recorded")
     PROMISE_CREATED = "promise.created", _("Citizen promise added")
     PROMISE_CHANGED = "promise.changed", _("Citizen promise changed")
+    PROMISE_ACTIVITY_ADDED = "promise.activity_added", _("Activity added to a citizen promise")
+    PROMISE_FOLLOWED_UP = "promise.followed_up", _("Follow-up of a promise's activity recorded")
     COMPLIANCE_SETTINGS_CHANGED = "compliance.changed", _("Compliance settings changed")
     MEETING_CREATED = "meeting.created", _("Meeting created")
     MEETING_DECISIONS_RECORDED = "meeting.decisions", _("Meeting decisions recorded")

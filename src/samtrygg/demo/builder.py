@@ -190,6 +190,10 @@ def build(seed: int = 2026, incidents: int | None = None) -> list[DemoLogin]:
             if wanted and not Incident.objects.filter(municipality=municipality).exists():
                 reporter = User.objects.get(email=f"rapportor.{slug}@example.se")
                 generate(municipality, wanted, seed=seed, reporter=reporter)
+            if slug == "halmstad":
+                from .promises import demo_promise
+
+                demo_promise(municipality, organisations)
             email, name, role, org_index = REGIONAL_USER
             # update_or_create: a demo built before the regional role existed gets it too.
             Membership.objects.update_or_create(

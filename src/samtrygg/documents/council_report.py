@@ -9,12 +9,21 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from samtrygg.plans import compliance
+from samtrygg.core import formatting
+from samtrygg.plans import compliance, promises
 from samtrygg.plans.models import ActionPlan, CitizenPromise, Evaluation, PlanStatus
 from samtrygg.situation.models import ReportStatus, SituationReport
 from samtrygg.tenancy.models import Municipality
 
+OWNER_SV = {"kommunen": "Kommunen", "polisen": "Polisen", "tillsammans": "Tillsammans"}
 COLOUR_SV = {"green": "Grön", "yellow": "Gul", "red": "Röd", "": "Ej uppföljd"}
+
+
+PROMISE_INTRO = (
+    "Löftena per ägare: det kommunen lovar, det Polisen lovar och det de lovar tillsammans."
+)
+PROMISE_HEADER = ["Vem lovar", "Löfte", "Aktivitet", "Period", "Status"]
+PROMISE_KEYS = ["owner", "promise", "activity", "period", "status"]
 
 
 def content(municipality: Municipality) -> dict[str, Any]:
@@ -84,10 +93,34 @@ def content(municipality: Municipality) -> dict[str, Any]:
         "colours": {COLOUR_SV[k]: v for k, v in colours.items()},
         "linked": sum(1 for m in measures if m.linked),
         "evaluations": list(Evaluation.objects.filter(municipality=municipality)[:10]),
-        "promises": list(
-            CitizenPromise.objects.filter(municipality=municipality).select_related("owner")
-        ),
+        "promises": promise_rows(municipality),
+        "promise_intro": PROMISE_INTRO,
+        "promise_header": PROMISE_HEADER,
     }
+
+
+def promise_rows(municipality: Municipality) -> list[dict[str, str]]:
+    """The promises per owner: first every activity the kommun promises, then the police's,
+    then those promised together, each with its promise and status; the PDF and the Word file
+    print the same rows."""
+    found = list(promises.with_parts(CitizenPromise.objects.filter(municipality=municipality)))
+    rows = []
+    with translation.override("sv"):
+        for party, owner in OWNER_SV.items():
+            for promise in found:
+                for activity in promise.activities.all():
+                    if activity.party != party:
+                        continue
+                    rows.append(
+                        {
+                            "owner": owner,
+                            "promise": promise.title,
+                            "activity": activity.text,
+                            "period": formatting.period(promise.period_start, promise.period_end),
+                            "status": activity.get_status_display(),
+                        }
+                    )
+    return rows
 
 
 def pdf_bytes(municipality: Municipality) -> bytes:
@@ -163,10 +196,17 @@ def docx_bytes(municipality: Municipality) -> bytes:
     for e in c["evaluations"]:
         document.add_paragraph(f"{e.title}: {e.conclusion}", style="List Bullet")
     document.add_heading("Medborgarlöften", 1)
-    for p in c["promises"]:
-        document.add_paragraph(
-            f"{p.title} ({p.owner.name}): {p.get_status_display()}", style="List Bullet"
-        )
+    document.add_paragraph(PROMISE_INTRO)
+    if c["promises"]:
+        table = document.add_table(rows=1, cols=5)
+        table.style = "Light Grid Accent 1"
+        for cell, text in zip(table.rows[0].cells, PROMISE_HEADER, strict=True):
+            cell.text = text
+        for p in c["promises"]:
+            for cell, key in zip(table.add_row().cells, PROMISE_KEYS, strict=True):
+                cell.text = p[key]
+    else:
+        document.add_paragraph("Inga medborgarlöften.")
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

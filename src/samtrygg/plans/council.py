@@ -1,5 +1,5 @@
-"""The strategic council (10 §), citizen promises and the compliance settings: small forms posted
-from their pages, each change checked and logged."""
+"""The strategic council (10 §) and the compliance settings: small forms posted from
+their pages (citizen promises: promises.py), each change checked and logged."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
 
-from .models import CitizenPromise, ComplianceSettings, CouncilMeeting, CouncilMember, PromiseStatus
+from .models import ComplianceSettings, CouncilMeeting, CouncilMember
 
 
 def _date(value: str | None) -> date | None:
@@ -80,52 +80,6 @@ def save_council_post(access: Access, post: QueryDict) -> None:
                 date=meeting_date.isoformat(),
                 decisions=meeting.decisions,
             )
-
-
-def save_promise_post(access: Access, post: QueryDict) -> None:
-    access.require(Permission.DECIDE_PLANS)
-    if post.get("action") == "status":
-        promise = CitizenPromise.objects.filter(
-            municipality=access.municipality, pk=int(post.get("promise") or 0)
-        ).first()
-        if promise is None or post.get("status") not in PromiseStatus.values:
-            raise ValidationError(_("Choose a promise and a status."))
-        with transaction.atomic():
-            before = {"status": promise.status, "follow_up": promise.follow_up}
-            promise.status = str(post["status"])
-            promise.follow_up = post.get("follow_up", promise.follow_up).strip()
-            promise.save(update_fields=["status", "follow_up"])
-            _log(
-                access,
-                AuditAction.PROMISE_CHANGED,
-                promise,
-                **diff(before, {"status": promise.status, "follow_up": promise.follow_up}),
-            )
-        return
-    title, text = post.get("title", "").strip(), post.get("public_text", "").strip()
-    start, end = _date(post.get("period_start")), _date(post.get("period_end"))
-    if not title or not text or not start or not end or end < start:
-        raise ValidationError(_("Give the promise, its text for residents and a period."))
-    errors = check_free_text({"title": title, "public_text": text}, confirm_flagged=False)
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        promise = CitizenPromise.objects.create(
-            municipality=access.municipality,
-            title=title[:300],
-            public_text=text,
-            owner=_organisation(access, post.get("owner")),
-            period_start=start,
-            period_end=end,
-        )
-        _log(
-            access,
-            AuditAction.PROMISE_CREATED,
-            promise,
-            title=promise.title,
-            owner=promise.owner,
-            period=f"{start.isoformat()} – {end.isoformat()}",
-        )
 
 
 def save_compliance_post(access: Access, post: QueryDict) -> None:

@@ -305,27 +305,102 @@ class PromiseStatus(models.TextChoices):
     NOT_DONE = "not_done", _("Not done")
 
 
+class PromiseParty(models.TextChoices):
+    """Who makes a commitment in a medborgarlöfte: the three parts residents read."""
+
+    KOMMUNEN = "kommunen", _("The municipality promises")
+    POLISEN = "polisen", _("The police promise")
+    TILLSAMMANS = "tillsammans", _("Together we promise")
+
+
 class CitizenPromise(models.Model):
+    """A medborgarlöfte: the public part of a samverkansöverenskommelse, with activities that
+    the kommun, the police or both together promise (PromiseActivity)."""
+
     municipality = models.ForeignKey(
         "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
     )
     title = models.CharField(_("promise"), max_length=300)
     public_text = models.TextField(_("text for residents"))
-    owner = models.ForeignKey(
-        "tenancy.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promises",
+        verbose_name=_("agreement (samverkansöverenskommelse)"),
     )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
     status = models.CharField(
         _("status"), max_length=16, choices=PromiseStatus.choices, default=PromiseStatus.PLANNED
     )
-    follow_up = models.TextField(_("follow-up"), blank=True)
 
     class Meta:
         ordering = ["-period_start", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_start__lte=models.F("period_end")),
+                name="promise_period_in_order",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class PromiseActivity(models.Model):
+    """One commitment of a promise, owned by one of the three parties, with its own status
+    (the latest follow-up's)."""
+
+    promise = models.ForeignKey(CitizenPromise, on_delete=models.CASCADE, related_name="activities")
+    party = models.CharField(_("who promises"), max_length=16, choices=PromiseParty.choices)
+    text = models.CharField(_("activity"), max_length=500)
+    organisation = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible organisation"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=PromiseStatus.choices, default=PromiseStatus.PLANNED
+    )
+
+    class Meta:
+        ordering = ["party", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PromiseFollowUp(models.Model):
+    """A follow-up of one activity by its party: the day, the status, a note and who."""
+
+    activity = models.ForeignKey(
+        PromiseActivity, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=16, choices=PromiseStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded for"),
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.activity}: {self.date}"
 
 
 class MeetingKind(models.TextChoices):

@@ -16,7 +16,7 @@ from samtrygg.situation.release import release_for
 from samtrygg.tenancy.models import Municipality
 from samtrygg.tenancy.policy import municipalities_for
 
-from . import compliance
+from . import compliance, promises
 from .models import ActionPlan, CitizenPromise, ComplianceSettings, PlanStatus
 
 
@@ -41,6 +41,33 @@ def public_figures(municipality: Municipality, today: date) -> dict[str, Any]:
     }
 
 
+def public_promises(municipality: Municipality, today: date) -> list[dict[str, Any]]:
+    """The promises in force today, each with its three parts and, per activity, the status of
+    its latest follow-up and the day of it: what was promised and how it goes, never who
+    wrote the follow-up or what the internal note says."""
+    found = promises.with_parts(
+        promises.in_force(CitizenPromise.objects.filter(municipality=municipality), today)
+    )
+    out = []
+    for promise in found:
+        parts = []
+        for part in promises.parts(promise):
+            rows = []
+            for activity in part.activities:
+                latest = promises.latest(activity)
+                rows.append(
+                    {
+                        "text": activity.text,
+                        "organisation": activity.organisation.name if activity.organisation else "",
+                        "status": latest.get_status_display() if latest else None,
+                        "followed_up": latest.date if latest else None,
+                    }
+                )
+            parts.append({"label": part.label, "activities": rows})
+        out.append({"promise": promise, "parts": parts})
+    return out
+
+
 def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     municipality = get_object_or_404(Municipality, slug=slug)
     settings_row = ComplianceSettings.objects.filter(municipality=municipality).first()
@@ -56,9 +83,7 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
             "municipality": municipality,
             "figures": public_figures(municipality, today),
             "measures": measures,
-            "promises": CitizenPromise.objects.filter(municipality=municipality).select_related(
-                "owner"
-            ),
+            "promises": public_promises(municipality, today),
             "coordination": settings_row.coordination_function,
         },
     )

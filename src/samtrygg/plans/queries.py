@@ -22,6 +22,8 @@ from .models import (
     Meeting,
     MeetingTask,
     Problem,
+    PromiseActivity,
+    PromiseFollowUp,
 )
 
 
@@ -60,3 +62,13 @@ def scope_follow_ups(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
 @scope_for(MeetingTask)
 def scope_meeting_tasks(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
     return queryset.filter(meeting__municipality=access.municipality)
+
+
+@scope_for(PromiseActivity)
+def scope_promise_activities(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(promise__municipality=access.municipality)
+
+
+@scope_for(PromiseFollowUp)
+def scope_promise_follow_ups(queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
+    return queryset.filter(activity__promise__municipality=access.municipality)

@@ -18,7 +18,7 @@ from samtrygg.areas.models import Area
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission
 
-from . import compliance, meetings, services
+from . import compliance, meetings, promises, services
 from .forms import (
     AgreementForm,
     CauseForm,
@@ -44,6 +44,7 @@ from .models import (
     Meeting,
     MeetingTask,
     Problem,
+    PromiseActivity,
 )
 
 
@@ -395,30 +396,134 @@ def council(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
+def _promise_page(
+    request: HttpRequest, template: str, context: dict[str, Any], error: ValidationError | None
+) -> HttpResponse:
+    """A promise page; after a refused POST with the Swedish messages and what was written
+    (nothing was saved), answered 400."""
+    if error is not None:
+        context["errors"] = [m for ms in error.message_dict.values() for m in ms]
+        context["posted"] = request.POST
+    return render(request, template, context, status=400 if error is not None else 200)
+
+
 @municipality_view()
 def promise_list(request: HttpRequest, access: Access) -> HttpResponse:
+    """The medborgarlöften, each in three columns: Kommunen lovar, Polisen lovar, Tillsammans
+    lovar vi; editors add a promise here."""
+    error = None
     if request.method == "POST":
         access.require(Permission.DECIDE_PLANS)
-        from .council import save_promise_post
-
         try:
-            save_promise_post(access, request.POST)
-        except ValidationError as error:
-            _errors(request, None, error)
-        return redirect("promise_list", municipality=access.municipality.slug)
-    from samtrygg.tenancy.queries import organisations
-
-    from .models import PromiseStatus
-
-    return render(
+            promise = promises.create_promise(access, request.POST)
+        except ValidationError as refused:
+            error = refused
+        else:
+            messages.success(request, _("The promise was saved. Add its activities."))
+            return redirect(
+                "promise_detail", municipality=access.municipality.slug, promise_id=promise.pk
+            )
+    found = promises.with_parts(access.scope(CitizenPromise.objects.all()))
+    return _promise_page(
         request,
         "plans/promise_list.html",
         {
-            "promises": access.scope(CitizenPromise.objects.select_related("owner")),
-            "organisations": organisations(access).order_by("name"),
-            "statuses": PromiseStatus.choices,
+            "promises": [(p, promises.parts(p)) for p in found],
+            "agreements": access.scope(Agreement.objects.all()),
             "can_edit": access.can(Permission.DECIDE_PLANS),
         },
+        error,
+    )
+
+
+@municipality_view()
+def promise_detail(request: HttpRequest, access: Access, promise_id: int) -> HttpResponse:
+    """One promise: its three parts with their activities and latest follow-ups; editors add
+    activities and set the promise's status; the follow-up document as PDF or Word."""
+    promise: CitizenPromise = access.get_or_404(
+        promises.with_parts(CitizenPromise.objects.all()), pk=promise_id
+    )
+    fmt = request.GET.get("format")
+    if fmt in ("pdf", "docx"):
+        from samtrygg.audit.models import AuditAction
+        from samtrygg.audit.services import record
+        from samtrygg.documents import promise_report
+
+        response = promise_report.response(promise, fmt)
+        record(
+            AuditAction.EXPORT,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=promise,
+            changes={"format": fmt, "document": "promise_follow_up"},
+        )
+        return response
+    error = None
+    if request.method == "POST":
+        access.require(Permission.DECIDE_PLANS)
+        try:
+            if request.POST.get("action") == "status":
+                promises.set_promise_status(access, promise, request.POST.get("status", ""))
+                messages.success(request, _("The status was saved."))
+            else:
+                promises.add_activity(access, promise, request.POST)
+                messages.success(request, _("The activity was added."))
+        except ValidationError as refused:
+            error = refused
+        else:
+            return redirect(request.path)
+    from samtrygg.tenancy.queries import organisations
+
+    from .models import PromiseParty, PromiseStatus
+
+    return _promise_page(
+        request,
+        "plans/promise_detail.html",
+        {
+            "promise": promise,
+            "parts": promises.parts(promise),
+            "parties": PromiseParty.choices,
+            "statuses": PromiseStatus.choices,
+            "organisations": organisations(access).order_by("name"),
+            "can_edit": access.can(Permission.DECIDE_PLANS),
+        },
+        error,
+    )
+
+
+@municipality_view()
+def promise_activity(request: HttpRequest, access: Access, activity_id: int) -> HttpResponse:
+    """One activity of a promise with every follow-up; editors record a follow-up for its
+    party."""
+    activity: PromiseActivity = access.get_or_404(
+        PromiseActivity.objects.select_related("promise", "organisation").prefetch_related(
+            "follow_ups__organisation", "follow_ups__created_by"
+        ),
+        pk=activity_id,
+    )
+    error = None
+    if request.method == "POST":
+        access.require(Permission.EDIT_PLANS)
+        try:
+            promises.record_follow_up(access, activity, request.POST)
+        except ValidationError as refused:
+            error = refused
+        else:
+            messages.success(request, _("The follow-up was saved."))
+            return redirect(request.path)
+    from .models import PromiseStatus
+
+    return _promise_page(
+        request,
+        "plans/promise_activity.html",
+        {
+            "activity": activity,
+            "promise": activity.promise,
+            "statuses": PromiseStatus.choices,
+            "today": timezone.localdate(),
+            "can_edit": access.can(Permission.EDIT_PLANS),
+        },
+        error,
     )
 
 

@@ -57,3 +57,15 @@ def incidents(value: Any) -> str:
 @register.filter
 def p_value(value: Any) -> str:
     return MISSING if _missing(value) else formatting.p_value(float(value))
+
+
+@register.filter
+def day(value: Any) -> str:
+    """A date as "1 januari 2026"."""
+    return MISSING if not value else formatting.day(value)
+
+
+@register.filter
+def period(first: Any, last: Any) -> str:
+    """Two dates as one period: ``{{ start|period:end }}`` → "1 januari–31 december 2026"."""
+    return MISSING if not first or not last else formatting.period(first, last)
