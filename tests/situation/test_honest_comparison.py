@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone, translation
 
+from samtrygg.areas.models import Area
 from samtrygg.core import formatting
 from samtrygg.incidents.categories import seed_categories
 from samtrygg.situation import services
@@ -266,6 +267,24 @@ def test_the_demo_lagesbild_leads_with_reported_crime(db: None, client: Client) 
         # The sources name the coverage of the EST reports and the reference statistics.
         assert re.search(r"Veckorapporter\s+\(EST\):\s+[\d\u00a0 ]+\s+rapporter", text)
         assert re.search(r"Brås\s+statistik\s+över\s+anmälda\s+brott\s+och", text)
+        # Rates per 1 000 inhabitants per area: count / population × 1 000, by hand here from
+        # the table's own count and the area's population in the database.
+        assert "Per 1 000 invånare" in text
+        flat = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+        checked = 0
+        for area in Area.objects.filter(municipality=halmstad, population__isnull=False):
+            people = f"{area.population:,}".replace(",", " ")
+            count = r"(\d{1,3}(?: \d{3})*|dolt)"
+            row = re.search(rf"{re.escape(area.name)} {count} \S+ {people} (\S+)", flat)
+            assert row, (area.name, people)
+            if row.group(1) == "dolt" or row.group(1) == "0":
+                assert row.group(2) == "–", row.group(0)  # no rate over a hidden count or none
+                continue
+            rate = int(row.group(1).replace(" ", "")) / area.population * 1000
+            written = f"{rate:.1f}".replace(".", ",")
+            assert row.group(2) in (written, written.removesuffix(",0")), row.group(0)
+            checked += 1
+        assert checked >= 2
 
 
 def test_the_summary_holds_five_key_messages_and_nothing_is_printed_twice(
