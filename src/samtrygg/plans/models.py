@@ -4,7 +4,7 @@ written agreements, the strategic council, citizen promises and EST meetings."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -41,7 +41,7 @@ class Removable(models.Model):
     )
 
     objects = LiveManager()
-    all_objects = models.Manager()  # noqa: DJ012 (the default manager is the first)
+    all_objects: ClassVar[models.Manager[Any]] = models.Manager()  # noqa: DJ012 (the default manager is the first)
 
     class Meta:
         abstract = True
