@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from samtrygg.plans import meetings, services
+from samtrygg.plans import council, meetings, services
 
 from .. import factories
+from ..audit.test_every_action import _post
 from ..conftest import World
 from .conftest import DESKTOP
 from .test_pages import log_in
@@ -79,4 +80,41 @@ def test_edit_a_measure_remove_a_cause_and_see_the_history(world: World, new_pag
     page.goto(f"/k/{slug}/meetings/{meeting.pk}/")
     page.get_by_role("button", name="Markera klar").click()
     page.get_by_text("Klar 25 november 2026").wait_for()
+    clean(page)
+
+
+def test_an_agreement_is_changed_and_a_council_member_removed(world: World, new_page: Any) -> None:
+    access = world.access(world.dave)
+    slug = world.a.slug
+    services.create_agreement(
+        access,
+        title="Samverkan centrum",
+        parties=[world.a_org, world.a_other_org],
+        purposes="Tryggare centrum",
+        areas=[world.area],
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 12, 31),
+    )
+    council.save_council_post(
+        access, _post(action="member", role="Kommundirektör", organisation=world.a_org.pk)
+    )
+    page = new_page(DESKTOP)
+    log_in(page, "dave@example.se")
+    page.goto(f"/k/{slug}/agreements/")
+    edit = page.locator("details", has_text="Ändra eller ta bort överenskommelsen")
+    edit.locator("summary").click()
+    clean(page)
+    edit.get_by_label("Syften (krävs, 9 §)").fill("Tryggare centrum och torg")
+    edit.get_by_role("button", name="Spara ändringen").click()
+    page.get_by_text("Överenskommelsen ändrades.").wait_for()
+    assert "Tryggare centrum och torg" in page.locator("main ul").first.inner_text()
+    clean(page)
+
+    page.goto(f"/k/{slug}/council/")
+    member = page.locator("details", has_text="Ändra eller ta bort ledamoten")
+    member.locator("summary").click()
+    clean(page)
+    member.get_by_role("button", name="Ta bort ledamoten").click()
+    page.wait_for_url(f"**/k/{slug}/council/")
+    assert "Kommundirektör" not in page.locator("main ul").first.inner_text()
     clean(page)

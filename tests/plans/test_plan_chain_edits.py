@@ -195,7 +195,9 @@ def test_a_removed_object_is_gone_everywhere(world: World, client: Client) -> No
     assert response.status_code == 404
 
 
-def test_a_decided_plans_measure_changes_only_in_a_new_version(world: World) -> None:
+def test_a_decided_plans_measure_changes_only_in_a_new_version(
+    world: World, client: Client
+) -> None:
     problem, cause, plan, measure = _chain(world)
     access = world.access(world.dave)
     services.decide_plan(access, plan, body="Kommunstyrelsen", on=date(2026, 11, 20))
@@ -205,6 +207,23 @@ def test_a_decided_plans_measure_changes_only_in_a_new_version(world: World) -> 
     assert "Gör en ny version av planen" in str(refused.value)
     with pytest.raises(ValidationError):
         services.remove_measure(access, measure)
+    client.force_login(world.dave)
+    for action in ("edit_measure", "remove_measure"):
+        data = {"action": action, "measure": measure.pk, f"m{measure.pk}-title": "Annat"}
+        data.update(
+            {
+                f"m{measure.pk}-{k}": v
+                for k, v in (
+                    ("goal", "Tänd"),
+                    ("indicator_kind", "entered"),
+                    ("deadline", "2027-03-01"),
+                    ("responsible", world.a_org.pk),
+                    ("unlinked_reason", "Ordinarie"),
+                )
+            }
+        )
+        page = client.post(f"/k/{world.a.slug}/plans/{plan.pk}/", data, follow=True)
+        assert "Gör en ny version av planen" in page.content.decode(), action
     with pytest.raises(ValidationError) as kept:
         services.remove_cause(access, cause)
     assert "beslutad plan" in str(kept.value)
@@ -268,3 +287,29 @@ def test_another_municipalitys_objects_are_404_by_id(world: World, client: Clien
     assert Agreement.objects.filter(pk=agreement.pk).exists()
     assert CouncilMember.objects.get(pk=member.pk).role == "Kommundirektör"
     assert not AuditEvent.objects.filter(action__endswith="removed").exists()
+
+
+def test_the_tertial_analysis_leaves_a_removed_measure_out(world: World) -> None:
+    """A measure removed from the new draft is not in the decided version the analysis reads."""
+    from samtrygg.situation import period_analysis
+    from samtrygg.situation.report_content import Period
+
+    _problem, _cause, plan, _measure = _chain(world)
+    access = world.access(world.dave)
+    services.decide_plan(access, plan, body="Kommunstyrelsen", on=date(2026, 11, 20))
+    draft = services.new_plan_version(access, plan)
+    services.remove_measure(access, draft.measures.get())
+    services.add_measure(
+        access,
+        draft,
+        title="Trygghetsvandring",
+        goal="En vandring i kvartalet",
+        unlinked_reason="Ordinarie arbete",
+        indicator_kind="entered",
+        deadline=date(2027, 6, 1),
+        responsible=world.a_org,
+    )
+    services.decide_plan(access, draft, body="Kommunstyrelsen", on=date(2026, 11, 25))
+    rows = period_analysis.measures(world.a, Period(date(2026, 9, 1), date(2026, 12, 31)))["rows"]
+    assert [row[0] for row in rows] == ["Trygghetsvandring"]
+    assert [m["title"] for m in council_report(world.a)["measures"]] == ["Trygghetsvandring"]

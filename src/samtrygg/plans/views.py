@@ -286,7 +286,10 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
                 "decide": decision_form,
                 "follow_up": follow_form,
                 "plan_follow_up": plan_follow_form,
-                "edit_measure": edit_forms.get(_chosen(request, "measure")),
+                # A decided plan shows no edit forms: its refusal is a message.
+                "edit_measure": edit_forms.get(_chosen(request, "measure"))
+                if plan.status == PlanStatus.DRAFT
+                else None,
             }.get(action or "")
             _errors(request, target, error)
     measures = list(
