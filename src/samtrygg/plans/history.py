@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -97,10 +98,9 @@ def _label_of_action(value: str) -> str:
 
 def _change(model: type[Model], key: str, pair: Any) -> Change:
     old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-    field = None
     try:
-        field = model._meta.get_field(key)
-    except Exception:  # noqa: BLE001 (a key that is no field, e.g. "unlinked_measures")
+        field: Any = model._meta.get_field(key)
+    except FieldDoesNotExist:  # a key that is no field, e.g. "unlinked_measures"
         field = None
     label = LABELS.get(key) or (getattr(field, "verbose_name", None) or key)
     choices = dict(getattr(field, "choices", None) or [])
