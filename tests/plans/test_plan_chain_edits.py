@@ -313,3 +313,14 @@ def test_the_tertial_analysis_leaves_a_removed_measure_out(world: World) -> None
     rows = period_analysis.measures(world.a, Period(date(2026, 9, 1), date(2026, 12, 31)))["rows"]
     assert [row[0] for row in rows] == ["Trygghetsvandring"]
     assert [m["title"] for m in council_report(world.a)["measures"]] == ["Trygghetsvandring"]
+
+
+def test_the_history_is_for_editors_and_audit_readers(world: World, client: Client) -> None:
+    problem, cause, plan, _measure = _chain(world)
+    services.edit_cause(world.access(world.dave), cause, group="place", text="Trasig lampa")
+    url = f"/k/{world.a.slug}/problems/{problem.pk}/"
+    client.force_login(world.bob)  # a reporter sees the problem, not who changed it
+    page = client.get(url).content.decode()
+    assert "Trasig lampa" in page and "Ändringshistorik" not in page
+    client.force_login(world.dave)
+    assert "Mörk gångtunnel → Trasig lampa" in client.get(url).content.decode()
