@@ -139,6 +139,38 @@ def _plan(w: World, *, decided: bool = False) -> Any:
     return plan
 
 
+def _cause(w: World) -> Any:
+    from samtrygg.plans import services
+
+    return services.add_cause(
+        w.access(w.dave), w.plan_object("problem"), group="place", text="Mörk tunnel"
+    )
+
+
+def _agreement(w: World) -> Any:
+    from samtrygg.plans import services
+
+    return services.create_agreement(
+        w.access(w.dave),
+        title="Samverkan",
+        parties=[w.a_org, w.a_other_org],
+        purposes="Tryggare centrum",
+        areas=[w.area],
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 12, 31),
+    )
+
+
+def _member(w: World) -> Any:
+    from samtrygg.plans import council
+    from samtrygg.plans.models import CouncilMember
+
+    council.save_council_post(
+        w.access(w.dave), _post(action="member", role="Ordförande", organisation=w.a_org.pk)
+    )
+    return CouncilMember.objects.get(municipality=w.a)
+
+
 def _report(w: World) -> Any:
     from samtrygg.situation import services
 
@@ -562,6 +594,105 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
             lambda w, task: _meetings().set_task_done(w.access(w.dave), task, True),
         ),
         ("done", "done_on"),
+    ),
+    # corrections of the plan chain (issue 13, item 8)
+    "samtrygg.plans.services.edit_problem": (
+        AuditAction.PROBLEM_CHANGED,
+        lambda w: (
+            lambda: _plans().edit_problem(w.access(w.dave), w.plan_object("problem"), title="Rök")
+        ),
+        ("title",),
+    ),
+    "samtrygg.plans.services.remove_problem": (
+        AuditAction.PROBLEM_REMOVED,
+        lambda w: lambda: _plans().remove_problem(w.access(w.dave), w.plan_object("problem")),
+        ("removed_at",),
+    ),
+    "samtrygg.plans.services.edit_cause": (
+        AuditAction.CAUSE_CHANGED,
+        lambda w: _two(
+            w,
+            _cause,
+            lambda w, cause: _plans().edit_cause(
+                w.access(w.dave), cause, group="offender", text="Mörkt"
+            ),
+        ),
+        ("group",),
+    ),
+    "samtrygg.plans.services.remove_cause": (
+        AuditAction.CAUSE_REMOVED,
+        lambda w: _two(w, _cause, lambda w, cause: _plans().remove_cause(w.access(w.dave), cause)),
+        ("removed_at",),
+    ),
+    "samtrygg.plans.services.edit_measure": (
+        AuditAction.MEASURE_CHANGED,
+        lambda w: _two(
+            w,
+            lambda w: _measure(_plan(w)),
+            lambda w, m: _plans().edit_measure(
+                w.access(w.dave),
+                m,
+                title="Fler lampor",
+                goal=m.goal,
+                unlinked_reason=m.unlinked_reason,
+                indicator_kind=m.indicator_kind,
+                deadline=m.deadline,
+                responsible=w.a_other_org,
+            ),
+        ),
+        ("title", "responsible"),
+    ),
+    "samtrygg.plans.services.remove_measure": (
+        AuditAction.MEASURE_REMOVED,
+        lambda w: _two(
+            w,
+            lambda w: _measure(_plan(w)),
+            lambda w, m: _plans().remove_measure(w.access(w.dave), m),
+        ),
+        ("removed_at",),
+    ),
+    "samtrygg.plans.services.edit_agreement": (
+        AuditAction.AGREEMENT_CHANGED,
+        lambda w: _two(
+            w,
+            _agreement,
+            lambda w, a: _plans().edit_agreement(
+                w.access(w.dave),
+                a,
+                title="Samverkan",
+                parties=[w.a_org, w.a_other_org],
+                purposes="Tryggare torg",
+                areas=[w.area],
+                period_start=date(2026, 1, 1),
+                period_end=date(2028, 12, 31),
+            ),
+        ),
+        ("purposes", "period_end"),
+    ),
+    "samtrygg.plans.services.remove_agreement": (
+        AuditAction.AGREEMENT_REMOVED,
+        lambda w: _two(w, _agreement, lambda w, a: _plans().remove_agreement(w.access(w.dave), a)),
+        ("removed_at",),
+    ),
+    "samtrygg.plans.council.edit_council_member": (
+        AuditAction.COUNCIL_MEMBER_CHANGED,
+        lambda w: _two(
+            w,
+            _member,
+            lambda w, m: _council().edit_council_member(
+                w.access(w.dave),
+                m,
+                _post(role="Kommundirektör", organisation=w.a_other_org.pk, chair="on"),
+            ),
+        ),
+        ("role", "organisation", "chair"),
+    ),
+    "samtrygg.plans.council.remove_council_member": (
+        AuditAction.COUNCIL_MEMBER_REMOVED,
+        lambda w: _two(
+            w, _member, lambda w, m: _council().remove_council_member(w.access(w.dave), m)
+        ),
+        ("removed_at",),
     ),
     # situation
     "samtrygg.situation.services.create_report": (

@@ -62,10 +62,12 @@ def test_from_hot_spot_to_plan_follow_up_and_report(picture: World, new_page: An
         ("Plats", "Mörk passage vid parkeringen"),
         ("Gärningsperson", "Grupp som samlas kvällstid"),
     ):
-        page.get_by_label("Grupp").select_option(label=group)
-        page.get_by_label("Orsak:", exact=True).fill(text)
-        page.get_by_role("button", name="Lägg till orsaken").click()
-        page.get_by_text(text).wait_for()
+        # Scoped to the add form: each cause has its own edit form with the same labels.
+        add = page.locator("form", has=page.get_by_role("button", name="Lägg till orsaken"))
+        add.get_by_label("Grupp").select_option(label=group)
+        add.get_by_label("Orsak:", exact=True).fill(text)
+        add.get_by_role("button", name="Lägg till orsaken").click()
+        page.locator("section[aria-labelledby=causes] > ul").get_by_text(text).wait_for()
     clean(page)
 
     page.goto(f"/k/{slug}/plans/")

@@ -6,7 +6,7 @@ English ones when the language is English. Documents render under ``translation.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import formats
 
@@ -41,6 +41,14 @@ def p_value(p: float) -> str:
 def day(value: date) -> str:
     """2025-01-01 → "1 januari 2025"."""
     return formats.date_format(value, "j F Y")
+
+
+def moment(value: datetime) -> str:
+    """A point in time in Stockholm: "25 november 2026 10:00"."""
+    from django.utils import timezone
+
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(local, "j F Y H:i")
 
 
 def period(first: date, last: date) -> str:

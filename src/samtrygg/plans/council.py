@@ -20,6 +20,7 @@ from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
 
 from .models import ComplianceSettings, CouncilMeeting, CouncilMember
+from .services import _removed
 
 
 def _date(value: str | None) -> date | None:
@@ -41,19 +42,29 @@ def _log(access: Access, action: AuditAction, obj: Model, **changes: Any) -> Non
     record(action, actor=access.user, municipality=access.municipality, obj=obj, changes=changes)
 
 
+def _check_member(access: Access, post: QueryDict) -> dict[str, Any]:
+    """The one validator of a council member, for adding and for edits: the values to store."""
+    role = str(post.get("role", "")).strip()
+    if not role:
+        raise ValidationError({"role": _("Give the member's role.")})
+    errors = check_free_text({"role": role}, confirm_flagged=False)
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "role": role[:200],
+        "organisation": _organisation(access, post.get("organisation")),
+        "leading_position": bool(post.get("leading_position")),
+        "chair": bool(post.get("chair")),
+    }
+
+
 def save_council_post(access: Access, post: QueryDict) -> None:
     access.require(Permission.DECIDE_PLANS)
-    role = str(post.get("role", "")).strip()
     meeting_date = _date(post.get("date"))
+    values = _check_member(access, post) if post.get("action") == "member" else {}
     with transaction.atomic():
-        if post.get("action") == "member" and role:
-            member = CouncilMember.objects.create(
-                municipality=access.municipality,
-                role=role[:200],
-                organisation=_organisation(access, post.get("organisation")),
-                leading_position=bool(post.get("leading_position")),
-                chair=bool(post.get("chair")),
-            )
+        if values:
+            member = CouncilMember.objects.create(municipality=access.municipality, **values)
             _log(
                 access,
                 AuditAction.COUNCIL_MEMBER_ADDED,
@@ -109,3 +120,37 @@ def _compliance_values(row: ComplianceSettings) -> dict[str, Any]:
         if row.last_council_report
         else None,
     }
+
+
+MEMBER_FIELDS = ("role", "organisation", "leading_position", "chair")
+
+
+def _member_values(member: CouncilMember) -> dict[str, Any]:
+    return {name: _plain(getattr(member, name)) for name in MEMBER_FIELDS}
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Model) else value
+
+
+def edit_council_member(access: Access, member: CouncilMember, post: QueryDict) -> None:
+    """The same checks as adding a member (``_check_member``)."""
+    access.require(Permission.DECIDE_PLANS)
+    values = _check_member(access, post)
+    with transaction.atomic():
+        before = _member_values(member)
+        for name, value in values.items():
+            setattr(member, name, value)
+        member.save()
+        changes = diff(before, _member_values(member))
+        if changes:
+            _log(access, AuditAction.COUNCIL_MEMBER_CHANGED, member, **changes)
+
+
+def remove_council_member(access: Access, member: CouncilMember) -> None:
+    """Soft removal: the member leaves the register and the compliance count; the row and its
+    history stay."""
+    access.require(Permission.DECIDE_PLANS)
+    with transaction.atomic():
+        when = _removed(access, member)
+        _log(access, AuditAction.COUNCIL_MEMBER_REMOVED, member, removed_at=[None, when])

@@ -4,9 +4,47 @@ written agreements, the strategic council, citizen promises and EST meetings."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class LiveManager(models.Manager[Any]):
+    """The default manager of a record that can be removed: removed rows are left out of every
+    list, query, document and count (and of related managers, which use the default manager's
+    class). ``all_objects`` still reads them, for the history."""
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
+class LiveCauseManager(LiveManager):
+    """A cause is gone with its problem, too."""
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return super().get_queryset().filter(problem__removed_at__isnull=True)
+
+
+class Removable(models.Model):
+    """Soft removal (issue 13, item 8): the row stays, for the audit trail and the history."""
+
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True, editable=False)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = LiveManager()
+    all_objects: ClassVar[models.Manager[Any]] = models.Manager()  # noqa: DJ012 (the default manager is the first)
+
+    class Meta:
+        abstract = True
 
 
 class Colour(models.TextChoices):
@@ -15,7 +53,7 @@ class Colour(models.TextChoices):
     RED = "red", _("Red: off track")
 
 
-class Problem(models.Model):
+class Problem(Removable):
     municipality = models.ForeignKey(
         "tenancy.Municipality", on_delete=models.PROTECT, related_name="problems"
     )
@@ -57,7 +95,7 @@ class CauseGroup(models.TextChoices):
     SITUATION = "situation", _("Situation")
 
 
-class Cause(models.Model):
+class Cause(Removable):
     """One cause in the crime triangle / fishbone; ``chain`` describes a chain of events."""
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="causes")
@@ -65,8 +103,11 @@ class Cause(models.Model):
     text = models.CharField(_("cause"), max_length=500)
     chain = models.TextField(_("chain of events"), blank=True)
 
+    objects: ClassVar[LiveManager] = LiveCauseManager()
+
     class Meta:
         ordering = ["group", "id"]
+        default_manager_name = "objects"
 
     def __str__(self) -> str:
         return self.text
@@ -121,7 +162,7 @@ class IndicatorKind(models.TextChoices):
     ENTERED = "entered", _("Entered (e.g. a survey share)")
 
 
-class Measure(models.Model):
+class Measure(Removable):
     """One row of Brå's template: cause → measure → operational goal → when → who → follow-up."""
 
     plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="measures")
@@ -234,7 +275,7 @@ class Evaluation(models.Model):
         return self.title
 
 
-class Agreement(models.Model):
+class Agreement(Removable):
     """A samverkansöverenskommelse (9 §): purposes and areas are required."""
 
     municipality = models.ForeignKey(
@@ -263,7 +304,7 @@ class Agreement(models.Model):
         return self.title
 
 
-class CouncilMember(models.Model):
+class CouncilMember(Removable):
     """A member of the strategic council (10 §), by role: the council is led by the kommun and
     its members hold leading positions."""
 

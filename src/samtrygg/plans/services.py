@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ from .models import (
     ActionPlan,
     Agreement,
     Cause,
+    CauseGroup,
     Evaluation,
     FollowUp,
     IndicatorKind,
@@ -34,6 +36,7 @@ from .models import (
     PlanFollowUp,
     PlanStatus,
     Problem,
+    Removable,
 )
 
 
@@ -70,6 +73,26 @@ def _texts(values: dict[str, str]) -> None:
         raise ValidationError(errors)
 
 
+def _check_problem(access: Access, data: dict[str, Any]) -> dict[str, Any]:
+    """The one validator of a problem, for creation and for edits: the values to store."""
+    title, description = data.get("title", ""), data.get("description", "") or ""
+    if not title.strip():
+        raise ValidationError({"title": _("Give the problem a title.")})
+    _texts({"title": title, "description": description})
+    areas, categories = list(data.get("areas") or []), list(data.get("categories") or [])
+    _same_municipality(access, [*areas, *categories], "areas")
+    return {
+        "title": title.strip(),
+        "description": description.strip(),
+        "period_start": data.get("period_start"),
+        "period_end": data.get("period_end"),
+        "priority": data.get("priority", 2),
+        "evidence": (data.get("evidence") or "")[:1000],
+        "areas": areas,
+        "categories": categories,
+    }
+
+
 def create_problem(
     access: Access,
     *,
@@ -83,43 +106,52 @@ def create_problem(
     evidence: str = "",
 ) -> Problem:
     access.require(Permission.EDIT_PLANS)
-    if not title.strip():
-        raise ValidationError({"title": _("Give the problem a title.")})
-    _texts({"title": title, "description": description})
-    _same_municipality(access, [*(areas or []), *(categories or [])], "areas")
+    values = _check_problem(
+        access,
+        {
+            "title": title,
+            "description": description,
+            "areas": areas,
+            "categories": categories,
+            "period_start": period_start,
+            "period_end": period_end,
+            "priority": priority,
+            "evidence": evidence,
+        },
+    )
+    areas, categories = values.pop("areas"), values.pop("categories")
     with transaction.atomic():
         problem = Problem.objects.create(
-            municipality=access.municipality,
-            title=title.strip(),
-            description=description.strip(),
-            period_start=period_start,
-            period_end=period_end,
-            priority=priority,
-            evidence=evidence[:1000],
-            created_by=access.user,
+            municipality=access.municipality, created_by=access.user, **values
         )
-        problem.areas.set(areas or [])
-        problem.categories.set(categories or [])
+        problem.areas.set(areas)
+        problem.categories.set(categories)
         _log(
             access,
             AuditAction.PROBLEM_CREATED,
             problem,
             title=problem.title,
             priority=problem.priority,
-            areas=[a.name for a in areas or []],
+            areas=[a.name for a in areas],
         )
     return problem
 
 
-def add_cause(access: Access, problem: Problem, *, group: str, text: str, chain: str = "") -> Cause:
-    access.require(Permission.EDIT_PLANS)
+def _check_cause(group: str, text: str, chain: str) -> dict[str, str]:
+    """The one validator of a cause, for adding and for edits."""
     if not text.strip():
         raise ValidationError({"text": _("Describe the cause.")})
+    if group not in CauseGroup.values:
+        raise ValidationError({"group": _("Choose a group from the list.")})
     _texts({"text": text, "chain": chain})
+    return {"group": group, "text": text.strip(), "chain": chain.strip()}
+
+
+def add_cause(access: Access, problem: Problem, *, group: str, text: str, chain: str = "") -> Cause:
+    access.require(Permission.EDIT_PLANS)
+    values = _check_cause(group, text, chain)
     with transaction.atomic():
-        cause = Cause.objects.create(
-            problem=problem, group=group, text=text.strip(), chain=chain.strip()
-        )
+        cause = Cause.objects.create(problem=problem, **values)
         _log(
             access,
             AuditAction.CAUSE_ADDED,
@@ -163,12 +195,11 @@ def create_plan(
     return plan
 
 
-def add_measure(access: Access, plan: ActionPlan, **data: Any) -> Measure:
-    """A row of the plan. It must name its problem and cause, or say why it does not; a
-    computed indicator gets its baseline from the incidents."""
-    access.require(Permission.EDIT_PLANS)
-    categories = data.pop("indicator_categories", []) or []
-    areas = data.pop("indicator_areas", []) or []
+def _check_measure(access: Access, data: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """The one validator of a measure, for adding and for edits. It must name its problem and
+    cause, or say why it does not. Takes the indicator's categories and areas out of ``data``."""
+    categories = list(data.pop("indicator_categories", []) or [])
+    areas = list(data.pop("indicator_areas", []) or [])
     problem, cause = data.get("problem"), data.get("cause")
     errors: dict[str, list[str]] = {}
     if not (problem and cause) and not (data.get("unlinked_reason") or "").strip():
@@ -185,16 +216,34 @@ def add_measure(access: Access, plan: ActionPlan, **data: Any) -> Measure:
         raise ValidationError(errors)
     _texts({"title": data.get("title", ""), "goal": data.get("goal", "")})
     _same_municipality(access, [*categories, *areas, data["responsible"]], "responsible")
+    if problem is not None:
+        _same_municipality(access, [problem], "problem")
+    return categories, areas
+
+
+def _computed_baseline(access: Access, measure: Measure) -> None:
+    """A computed indicator gets its baseline from the incidents."""
+    start, end = measure.baseline_start, measure.baseline_end
+    if measure.indicator_kind == IndicatorKind.COMPUTED and start and end:
+        measure.baseline_value = indicators.count(
+            access.municipality,
+            list(measure.indicator_categories.values_list("pk", flat=True)),
+            list(measure.indicator_areas.values_list("pk", flat=True)),
+            start,
+            end,
+        )
+        measure.save(update_fields=["baseline_value"])
+
+
+def add_measure(access: Access, plan: ActionPlan, **data: Any) -> Measure:
+    """A row of the plan; a computed indicator gets its baseline from the incidents."""
+    access.require(Permission.EDIT_PLANS)
+    categories, areas = _check_measure(access, data)
     with transaction.atomic():
         measure = Measure.objects.create(plan=plan, **data)
         measure.indicator_categories.set(categories)
         measure.indicator_areas.set(areas)
-        start, end = measure.baseline_start, measure.baseline_end
-        if measure.indicator_kind == IndicatorKind.COMPUTED and start and end:
-            measure.baseline_value = indicators.count(
-                access.municipality, [c.pk for c in categories], [a.pk for a in areas], start, end
-            )
-            measure.save(update_fields=["baseline_value"])
+        _computed_baseline(access, measure)
         _log(
             access,
             AuditAction.MEASURE_ADDED,
@@ -518,6 +567,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _check_agreement(access: Access, data: dict[str, Any]) -> dict[str, Any]:
+    """The one validator of an agreement (9 §: at least its purposes and its areas), for
+    creation and for edits: the values to store."""
+    purposes, areas, parties = data.get("purposes") or "", data.get("areas") or [], data["parties"]
+    errors: dict[str, list[str]] = {}
+    if not purposes.strip():
+        errors["purposes"] = [_("An agreement must state its purposes (9 §).")]
+    if not areas:
+        errors["areas"] = [_("An agreement must state the areas it covers (9 §).")]
+    if len(parties) < 2:
+        errors["parties"] = [_("An agreement has at least two parties.")]
+    if data["period_end"] < data["period_start"]:
+        errors["period_end"] = [_("The period ends before it begins.")]
+    if errors:
+        raise ValidationError(errors)
+    texts = {k: data.get(k) or "" for k in ("title", "purposes", "goals", "documentation")}
+    _texts({**texts, "signatories": data.get("signatories") or ""})
+    problems = list(data.get("problems") or [])
+    _same_municipality(access, [*parties, *areas, *problems], "parties")
+    return {
+        **{k: v.strip() for k, v in texts.items()},
+        "period_start": data["period_start"],
+        "period_end": data["period_end"],
+        "signed_on": data.get("signed_on"),
+        "signatories": (data.get("signatories") or "").strip(),
+        "parties": list(parties),
+        "areas": list(areas),
+        "problems": problems,
+    }
+
+
 def create_agreement(
     access: Access,
     *,
@@ -535,33 +615,28 @@ def create_agreement(
 ) -> Agreement:
     """9 §: an agreement states at least its purposes and its areas."""
     access.require(Permission.DECIDE_PLANS)
-    errors: dict[str, list[str]] = {}
-    if not purposes.strip():
-        errors["purposes"] = [_("An agreement must state its purposes (9 §).")]
-    if not areas:
-        errors["areas"] = [_("An agreement must state the areas it covers (9 §).")]
-    if len(parties) < 2:
-        errors["parties"] = [_("An agreement has at least two parties.")]
-    if period_end < period_start:
-        errors["period_end"] = [_("The period ends before it begins.")]
-    if errors:
-        raise ValidationError(errors)
-    _same_municipality(access, [*parties, *areas, *(problems or [])], "parties")
+    values = _check_agreement(
+        access,
+        {
+            "title": title,
+            "parties": parties,
+            "purposes": purposes,
+            "areas": areas,
+            "period_start": period_start,
+            "period_end": period_end,
+            "problems": problems,
+            "goals": goals,
+            "documentation": documentation,
+            "signed_on": signed_on,
+            "signatories": signatories,
+        },
+    )
+    parties, areas, problems = values.pop("parties"), values.pop("areas"), values.pop("problems")
     with transaction.atomic():
-        agreement = Agreement.objects.create(
-            municipality=access.municipality,
-            title=title.strip(),
-            purposes=purposes.strip(),
-            goals=goals.strip(),
-            documentation=documentation.strip(),
-            period_start=period_start,
-            period_end=period_end,
-            signed_on=signed_on,
-            signatories=signatories.strip(),
-        )
+        agreement = Agreement.objects.create(municipality=access.municipality, **values)
         agreement.parties.set(parties)
         agreement.areas.set(areas)
-        agreement.problems.set(problems or [])
+        agreement.problems.set(problems)
         _log(
             access,
             AuditAction.AGREEMENT_CREATED,
@@ -571,3 +646,218 @@ def create_agreement(
             areas=sorted(a.name for a in areas),
         )
     return agreement
+
+
+# ---- corrections: edit and soft removal (issue 13, item 8) ---------------------------------
+
+
+def _plain_value(value: Any) -> Any:
+    """A field's value as the history shows it: objects by name, dates as ISO text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Model):
+        return str(value)
+    return value
+
+
+def _snapshot(obj: Model, fields: tuple[str, ...], many: tuple[str, ...] = ()) -> dict[str, Any]:
+    values = {name: _plain_value(getattr(obj, name)) for name in fields}
+    for name in many:
+        values[name] = sorted(str(o) for o in getattr(obj, name).all())
+    return values
+
+
+def _removed(access: Access, obj: Removable) -> str:
+    obj.removed_at, obj.removed_by = timezone.now(), access.user
+    obj.save(update_fields=["removed_at", "removed_by"])
+    return timezone.localtime(obj.removed_at).isoformat(timespec="minutes")
+
+
+def _plan_is_draft(plan: ActionPlan) -> None:
+    """The measures of a decided plan stay as they were decided: changes go in a new version."""
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(
+            _(
+                "The plan has been decided, so its measures cannot be changed or removed. Make "
+                "a new version of the plan and change the measure there."
+            )
+        )
+
+
+def _unlink_draft_measures(measures: QuerySet[Measure], *fields: str) -> list[str]:
+    """Draft measures that named a removed problem or cause lose the link (and show as not
+    linked); the titles go in the removal's event."""
+    titles = sorted(m.title for m in measures)
+    measures.update(**dict.fromkeys(fields))
+    return titles
+
+
+PROBLEM_FIELDS = ("title", "description", "period_start", "period_end", "priority", "evidence")
+
+
+def edit_problem(access: Access, problem: Problem, **data: Any) -> Problem:
+    """The analysis may be corrected also when a decided plan's measure rests on it."""
+    access.require(Permission.EDIT_PLANS)
+    values = _check_problem(access, data)
+    areas, categories = values.pop("areas"), values.pop("categories")
+    with transaction.atomic():
+        before = _snapshot(problem, PROBLEM_FIELDS, ("areas", "categories"))
+        for name, value in values.items():
+            setattr(problem, name, value)
+        problem.save()
+        problem.areas.set(areas)
+        problem.categories.set(categories)
+        changes = diff(before, _snapshot(problem, PROBLEM_FIELDS, ("areas", "categories")))
+        if changes:
+            _log(access, AuditAction.PROBLEM_CHANGED, problem, **changes)
+    return problem
+
+
+def remove_problem(access: Access, problem: Problem) -> None:
+    access.require(Permission.EDIT_PLANS)
+    linked = Measure.objects.filter(Q(problem=problem) | Q(cause__problem=problem))
+    if linked.exclude(plan__status=PlanStatus.DRAFT).exists():
+        raise ValidationError(
+            _(
+                "A measure of a decided plan rests on this problem, so it cannot be removed. "
+                "Its text can still be corrected."
+            )
+        )
+    with transaction.atomic():
+        unlinked = _unlink_draft_measures(linked, "problem", "cause")
+        when = _removed(access, problem)
+        _log(
+            access,
+            AuditAction.PROBLEM_REMOVED,
+            problem,
+            removed_at=[None, when],
+            **({"unlinked_measures": [[], unlinked]} if unlinked else {}),
+        )
+
+
+CAUSE_FIELDS = ("group", "text", "chain")
+
+
+def edit_cause(access: Access, cause: Cause, *, group: str, text: str, chain: str = "") -> Cause:
+    access.require(Permission.EDIT_PLANS)
+    values = _check_cause(group, text, chain)
+    with transaction.atomic():
+        before = _snapshot(cause, CAUSE_FIELDS)
+        for name, value in values.items():
+            setattr(cause, name, value)
+        cause.save()
+        changes = diff(before, _snapshot(cause, CAUSE_FIELDS))
+        if changes:
+            _log(access, AuditAction.CAUSE_CHANGED, cause, **changes)
+    return cause
+
+
+def remove_cause(access: Access, cause: Cause) -> None:
+    access.require(Permission.EDIT_PLANS)
+    linked = Measure.objects.filter(cause=cause)
+    if linked.exclude(plan__status=PlanStatus.DRAFT).exists():
+        raise ValidationError(
+            _(
+                "A measure of a decided plan rests on this cause, so it cannot be removed. "
+                "Its text can still be corrected."
+            )
+        )
+    with transaction.atomic():
+        unlinked = _unlink_draft_measures(linked, "cause")
+        when = _removed(access, cause)
+        _log(
+            access,
+            AuditAction.CAUSE_REMOVED,
+            cause,
+            removed_at=[None, when],
+            **({"unlinked_measures": [[], unlinked]} if unlinked else {}),
+        )
+
+
+MEASURE_FIELDS = (
+    "problem",
+    "cause",
+    "unlinked_reason",
+    "title",
+    "goal",
+    "indicator_kind",
+    "indicator_label",
+    "baseline_start",
+    "baseline_end",
+    "baseline_value",
+    "target_value",
+    "deadline",
+    "when",
+    "responsible",
+    "contact",
+    "one_off",
+    "estimated_cost",
+)
+MEASURE_MANY = ("indicator_categories", "indicator_areas")
+
+
+def edit_measure(access: Access, measure: Measure, **data: Any) -> Measure:
+    """Only while the plan is a draft; the same checks as adding a measure."""
+    access.require(Permission.EDIT_PLANS)
+    _plan_is_draft(measure.plan)
+    categories, areas = _check_measure(access, data)
+    with transaction.atomic():
+        before = _snapshot(measure, MEASURE_FIELDS, MEASURE_MANY)
+        for name, value in data.items():
+            if name in MEASURE_FIELDS:
+                setattr(measure, name, value)
+        measure.save()
+        measure.indicator_categories.set(categories)
+        measure.indicator_areas.set(areas)
+        _computed_baseline(access, measure)
+        changes = diff(before, _snapshot(measure, MEASURE_FIELDS, MEASURE_MANY))
+        if changes:
+            _log(access, AuditAction.MEASURE_CHANGED, measure, **changes)
+    return measure
+
+
+def remove_measure(access: Access, measure: Measure) -> None:
+    access.require(Permission.EDIT_PLANS)
+    _plan_is_draft(measure.plan)
+    with transaction.atomic():
+        when = _removed(access, measure)
+        _log(access, AuditAction.MEASURE_REMOVED, measure, removed_at=[None, when])
+
+
+AGREEMENT_FIELDS = (
+    "title",
+    "purposes",
+    "goals",
+    "documentation",
+    "period_start",
+    "period_end",
+    "signed_on",
+    "signatories",
+)
+AGREEMENT_MANY = ("parties", "areas", "problems")
+
+
+def edit_agreement(access: Access, agreement: Agreement, **data: Any) -> Agreement:
+    access.require(Permission.DECIDE_PLANS)
+    values = _check_agreement(access, data)
+    many = {name: values.pop(name) for name in AGREEMENT_MANY}
+    with transaction.atomic():
+        before = _snapshot(agreement, AGREEMENT_FIELDS, AGREEMENT_MANY)
+        for name, value in values.items():
+            setattr(agreement, name, value)
+        agreement.save()
+        for name, objects in many.items():
+            getattr(agreement, name).set(objects)
+        changes = diff(before, _snapshot(agreement, AGREEMENT_FIELDS, AGREEMENT_MANY))
+        if changes:
+            _log(access, AuditAction.AGREEMENT_CHANGED, agreement, **changes)
+    return agreement
+
+
+def remove_agreement(access: Access, agreement: Agreement) -> None:
+    access.require(Permission.DECIDE_PLANS)
+    with transaction.atomic():
+        when = _removed(access, agreement)
+        _log(access, AuditAction.AGREEMENT_REMOVED, agreement, removed_at=[None, when])

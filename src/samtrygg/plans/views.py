@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -18,7 +19,7 @@ from samtrygg.areas.models import Area
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission
 
-from . import compliance, meetings, promises, services
+from . import compliance, history, meetings, promises, services
 from .forms import (
     AgreementForm,
     CauseForm,
@@ -35,6 +36,7 @@ from .forms import (
 from .models import (
     ActionPlan,
     Agreement,
+    Cause,
     CitizenPromise,
     ComplianceSettings,
     CouncilMeeting,
@@ -43,6 +45,7 @@ from .models import (
     Measure,
     Meeting,
     MeetingTask,
+    PlanStatus,
     Problem,
     PromiseActivity,
 )
@@ -63,6 +66,16 @@ def _errors(request: HttpRequest, form: Any, error: ValidationError) -> None:
                 form.add_error(None, problem)
             else:
                 messages.error(request, problem)
+
+
+def _chosen(request: HttpRequest, name: str) -> int:
+    """An id posted by a form; anything else is an id nothing has (a 404)."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
+def _history(access: Access, objects: list[Any]) -> list[Any] | None:
+    return history.entries(access, objects) if history.may_read(access) else None
 
 
 @municipality_view()
@@ -100,24 +113,66 @@ def problem_detail(request: HttpRequest, access: Access, problem_id: int) -> Htt
     problem: Problem = access.get_or_404(
         Problem.objects.prefetch_related("areas", "categories"), pk=problem_id
     )
-    form = CauseForm(request.POST or None)
+    form = CauseForm(
+        request.POST if request.method == "POST" and "action" not in request.POST else None
+    )
+    problem_form = ProblemForm(
+        access,
+        prefix="problem",
+        initial={
+            **model_to_dict(problem, fields=services.PROBLEM_FIELDS),
+            "areas": list(problem.areas.all()),
+            "categories": list(problem.categories.all()),
+        },
+    )
+    causes = list(problem.causes.all())
+    cause_forms = {c.pk: CauseForm(prefix=f"cause{c.pk}", initial=model_to_dict(c)) for c in causes}
     if request.method == "POST":
         access.require(Permission.EDIT_PLANS)
-        if form.is_valid():
-            try:
+        action = request.POST.get("action")
+        target: Any = form
+        try:
+            if action == "edit_problem":
+                problem_form = target = ProblemForm(access, request.POST, prefix="problem")
+                if problem_form.is_valid():
+                    services.edit_problem(access, problem, **problem_form.cleaned_data)
+                    messages.success(request, _("The problem was changed."))
+                    return redirect(request.path)
+            elif action == "remove_problem":
+                target = None
+                services.remove_problem(access, problem)
+                messages.success(request, _("The problem was removed."))
+                return redirect("problem_list", municipality=access.municipality.slug)
+            elif action in ("edit_cause", "remove_cause"):
+                cause = access.get_or_404(
+                    Cause.objects.filter(problem=problem), pk=_chosen(request, "cause")
+                )
+                target = None
+                if action == "remove_cause":
+                    services.remove_cause(access, cause)
+                    messages.success(request, _("The cause was removed."))
+                    return redirect(request.path)
+                cause_forms[cause.pk] = target = CauseForm(request.POST, prefix=f"cause{cause.pk}")
+                if target.is_valid():
+                    services.edit_cause(access, cause, **target.cleaned_data)
+                    messages.success(request, _("The cause was changed."))
+                    return redirect(request.path)
+            elif form.is_valid():
                 services.add_cause(access, problem, **form.cleaned_data)
-            except ValidationError as error:
-                _errors(request, form, error)
-            else:
                 return redirect(request.path)
+        except ValidationError as error:
+            _errors(request, target, error)
+    can_edit = access.can(Permission.EDIT_PLANS)
     return render(
         request,
         "plans/problem_detail.html",
         {
             "problem": problem,
-            "causes": problem.causes.all(),
+            "causes": [(c, cause_forms[c.pk] if can_edit else None) for c in causes],
             "measures": problem.measures.select_related("plan"),
-            "form": form if access.can(Permission.EDIT_PLANS) else None,
+            "form": form if can_edit else None,
+            "problem_form": problem_form if can_edit else None,
+            "history": _history(access, [problem, *Cause.all_objects.filter(problem=problem)]),
         },
     )
 
@@ -171,6 +226,7 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
     decision_form = DecisionForm(initial={"on": today})
     follow_form = FollowUpForm(initial={"on": today, "colour": "green"})
     plan_follow_form = PlanFollowUpForm(initial={"on": today})
+    edit_forms: dict[int, MeasureForm] = {}
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -180,6 +236,21 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
                 if measure_form.is_valid():
                     services.add_measure(access, plan, **measure_form.cleaned_data)
                     messages.success(request, _("The measure was added."))
+                    return redirect(request.path)
+            elif action in ("edit_measure", "remove_measure"):
+                access.require(Permission.EDIT_PLANS)
+                measure = access.get_or_404(
+                    Measure.objects.filter(plan=plan), pk=_chosen(request, "measure")
+                )
+                if action == "remove_measure":
+                    services.remove_measure(access, measure)
+                    messages.success(request, _("The measure was removed."))
+                    return redirect(request.path)
+                edit_form = MeasureForm(access, request.POST, prefix=f"m{measure.pk}")
+                edit_forms[measure.pk] = edit_form
+                if edit_form.is_valid():
+                    services.edit_measure(access, measure, **edit_form.cleaned_data)
+                    messages.success(request, _("The measure was changed."))
                     return redirect(request.path)
             elif action == "decide":
                 access.require(Permission.DECIDE_PLANS)
@@ -216,6 +287,10 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
                 "decide": decision_form,
                 "follow_up": follow_form,
                 "plan_follow_up": plan_follow_form,
+                # A decided plan shows no edit forms: its refusal is a message.
+                "edit_measure": edit_forms.get(_chosen(request, "measure"))
+                if plan.status == PlanStatus.DRAFT
+                else None,
             }.get(action or "")
             _errors(request, target, error)
     measures = list(
@@ -223,6 +298,11 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
             "follow_ups", "evaluations"
         )
     )
+    can_edit = access.can(Permission.EDIT_PLANS)
+    editable = can_edit and plan.status == PlanStatus.DRAFT
+    for m in measures:
+        if editable and m.pk not in edit_forms:
+            edit_forms[m.pk] = MeasureForm(access, prefix=f"m{m.pk}", initial=_measure_initial(m))
     span = max((plan.period_end - plan.period_start).days, 1)
     timeline = [
         {
@@ -238,6 +318,7 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
         {
             "plan": plan,
             "measures": measures,
+            "rows": [(m, edit_forms.get(m.pk) if editable else None) for m in measures],
             "timeline": timeline,
             "linked": sum(1 for m in measures if m.linked),
             "measure_form": measure_form,
@@ -245,10 +326,19 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
             "follow_form": follow_form,
             "plan_follow_form": plan_follow_form,
             "plan_follow_ups": plan.plan_follow_ups.all(),
-            "can_edit": access.can(Permission.EDIT_PLANS),
+            "history": _history(access, [plan, *Measure.all_objects.filter(plan=plan)]),
+            "can_edit": can_edit,
             "can_decide": access.can(Permission.DECIDE_PLANS),
         },
     )
+
+
+def _measure_initial(measure: Measure) -> dict[str, Any]:
+    return {
+        **model_to_dict(measure, fields=services.MEASURE_FIELDS),
+        "indicator_categories": list(measure.indicator_categories.all()),
+        "indicator_areas": list(measure.indicator_areas.all()),
+    }
 
 
 @municipality_view()
@@ -341,44 +431,88 @@ def _series_rows(series: dict[str, list[list[Any]]]) -> list[tuple[str, Any, Any
 
 @municipality_view()
 def agreement_list(request: HttpRequest, access: Access) -> HttpResponse:
-    form = AgreementForm(access, request.POST or None)
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = AgreementForm(access, request.POST if request.method == "POST" and not action else None)
+    agreements = list(
+        access.scope(Agreement.objects.prefetch_related("parties", "areas", "problems"))
+    )
+    can_edit = access.can(Permission.DECIDE_PLANS)
+    edit_forms = {
+        a.pk: AgreementForm(access, prefix=f"a{a.pk}", initial=_agreement_initial(a))
+        for a in (agreements if can_edit else [])
+    }
     if request.method == "POST":
         access.require(Permission.DECIDE_PLANS)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.create_agreement(
-                    access,
-                    **{
-                        **data,
-                        "parties": list(data["parties"]),
-                        "areas": list(data["areas"]),
-                        "problems": list(data["problems"]),
-                    },
+        target: Any = form
+        try:
+            if action in ("edit", "remove"):
+                agreement = access.get_or_404(
+                    Agreement.objects.all(), pk=_chosen(request, "agreement")
                 )
-            except ValidationError as error:
-                _errors(request, form, error)
-            else:
+                target = None
+                if action == "remove":
+                    services.remove_agreement(access, agreement)
+                    messages.success(request, _("The agreement was removed."))
+                    return redirect("agreement_list", municipality=access.municipality.slug)
+                edit_forms[agreement.pk] = target = AgreementForm(
+                    access, request.POST, prefix=f"a{agreement.pk}"
+                )
+                if target.is_valid():
+                    services.edit_agreement(
+                        access, agreement, **_agreement_data(target.cleaned_data)
+                    )
+                    messages.success(request, _("The agreement was changed."))
+                    return redirect("agreement_list", municipality=access.municipality.slug)
+            elif form.is_valid():
+                services.create_agreement(access, **_agreement_data(form.cleaned_data))
                 messages.success(request, _("The agreement was saved."))
                 return redirect("agreement_list", municipality=access.municipality.slug)
+        except ValidationError as error:
+            _errors(request, target, error)
     return render(
         request,
         "plans/agreement_list.html",
         {
-            "agreements": access.scope(Agreement.objects.prefetch_related("parties", "areas")),
-            "form": form if access.can(Permission.DECIDE_PLANS) else None,
+            "agreements": [(a, edit_forms.get(a.pk)) for a in agreements],
+            "form": form if can_edit else None,
         },
     )
+
+
+def _agreement_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **data,
+        "parties": list(data["parties"]),
+        "areas": list(data["areas"]),
+        "problems": list(data["problems"]),
+    }
+
+
+def _agreement_initial(agreement: Agreement) -> dict[str, Any]:
+    return {
+        **model_to_dict(agreement, fields=services.AGREEMENT_FIELDS),
+        **{name: list(getattr(agreement, name).all()) for name in services.AGREEMENT_MANY},
+    }
 
 
 @municipality_view()
 def council(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST":
         access.require(Permission.DECIDE_PLANS)
-        from .council import save_council_post
+        from .council import edit_council_member, remove_council_member, save_council_post
 
+        action = request.POST.get("action")
         try:
-            save_council_post(access, request.POST)
+            if action in ("edit_member", "remove_member"):
+                member = access.get_or_404(
+                    CouncilMember.objects.all(), pk=_chosen(request, "member")
+                )
+                if action == "remove_member":
+                    remove_council_member(access, member)
+                else:
+                    edit_council_member(access, member, request.POST)
+            else:
+                save_council_post(access, request.POST)
         except ValidationError as error:
             _errors(request, None, error)
         return redirect("council", municipality=access.municipality.slug)

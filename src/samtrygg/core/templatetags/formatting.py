@@ -40,6 +40,12 @@ def count(value: Any) -> str:
 
 
 @register.filter
+def moment(value: Any) -> str:
+    """A point in time: "25 november 2026 10:00"."""
+    return MISSING if value is None or value == "" else formatting.moment(value)
+
+
+@register.filter
 def money(value: Any) -> str:
     return MISSING if _missing(value) else formatting.money(float(value))
 
