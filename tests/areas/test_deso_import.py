@@ -344,7 +344,7 @@ def test_the_areas_page_imports_boundaries_for_an_administrator(
     assert not Area.objects.filter(kind="deso").exists()
     client.force_login(world.alice)
     answer = client.post(url, {**upload, "boundary_file": _upload(path)}, follow=True)
-    assert "1 områden skapade, 0 uppdaterade." in answer.content.decode()
+    assert "1 område skapat, 0 uppdaterade." in answer.content.decode()
     assert Area.objects.get(kind="deso").code == f"{code}C1010"
     bad = tmp_path / "bad.gpkg"
     bad.write_bytes(b"SQLite format 3\x00" + bytes(90))
@@ -370,7 +370,7 @@ def test_a_large_upload_spooled_to_disk_is_imported(
         {"action": "boundaries", "boundary_kind": "regso", "boundary_file": path.open("rb")},
         follow=True,
     )
-    assert "1 områden skapade, 0 uppdaterade." in answer.content.decode()
+    assert "1 område skapat, 0 uppdaterade." in answer.content.decode()
     area = Area.objects.get(kind="regso")
     assert (area.code, area.name) == (f"{code}R001", f"RegSO {code}R001")  # no name column
 

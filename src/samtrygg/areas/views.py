@@ -43,7 +43,11 @@ def area_list(request: HttpRequest, access: Access) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(created)d areas created, %(updated)d updated.")
+                    ngettext(
+                        "%(created)d area created, %(updated)d updated.",
+                        "%(created)d areas created, %(updated)d updated.",
+                        result.created,
+                    )
                     % {"created": result.created, "updated": result.updated},
                 )
                 return redirect("area_list", municipality=access.municipality.slug)
@@ -136,10 +140,11 @@ def _import_boundaries(request: HttpRequest, access: Access) -> HttpResponse:
         except services.AreaImportError as error:
             errors = error.errors
         else:
-            text = _("%(created)d areas created, %(updated)d updated.") % {
-                "created": result.created,
-                "updated": result.updated,
-            }
+            text = ngettext(
+                "%(created)d area created, %(updated)d updated.",
+                "%(created)d areas created, %(updated)d updated.",
+                result.created,
+            ) % {"created": result.created, "updated": result.updated}
             if result.missing:
                 text += " " + _("Not in the file (kept): %(names)s.") % {
                     "names": ", ".join(result.missing[:20])

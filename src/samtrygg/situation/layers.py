@@ -23,6 +23,7 @@ from samtrygg.analysis.hotspots import gi_star
 from samtrygg.analysis.kde import kde
 from samtrygg.areas.models import Area
 from samtrygg.areas.population import day_population_note, many_by_day
+from samtrygg.core import formatting
 from samtrygg.incidents.models import AreaAssessment, Category
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import aggregates_only
@@ -288,6 +289,8 @@ def areas(view: View) -> dict[str, Any]:
                 "previous": earlier,
                 "population": population,
                 "rate": rate,
+                # For the popup: JavaScript would write "2.5"; the one formatter writes "2,5".
+                "rate_text": formatting.number(rate, 1) if rate is not None else None,
                 # Many more here by day than live here: the rate overstates the residents' risk.
                 "day_note": day_population_note(population, day)
                 if rate is not None and population and day and many_by_day(population, day)

@@ -83,7 +83,7 @@
             const count = row.count === null || row.count === undefined ? element.dataset.labelHidden : row.count;
             layer.bindPopup("<strong>" + escapeHtml(feature.properties.name) + "</strong><br>" +
               element.dataset.labelCount + ": " + count +
-              (row.rate !== null && row.rate !== undefined ? "<br>" + element.dataset.labelRate + ": " + row.rate : ""));
+              (row.rate_text ? "<br>" + element.dataset.labelRate + ": " + row.rate_text : ""));
           },
         });
       },

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samtrygg.areas.models import AreaKind
 from samtrygg.areas.services import AreaImportError, import_areas
@@ -44,6 +45,10 @@ class Command(BaseCommand):
         except AreaImportError as error:
             raise CommandError("\n".join([_("Nothing was imported."), *error.errors])) from None
         self.stdout.write(
-            _("%(created)d areas created, %(updated)d updated in %(m)s.")
+            ngettext(
+                "%(created)d area created, %(updated)d updated in %(m)s.",
+                "%(created)d areas created, %(updated)d updated in %(m)s.",
+                result.created,
+            )
             % {"created": result.created, "updated": result.updated, "m": municipality.name}
         )
