@@ -57,6 +57,7 @@ class AuditAction(models.TextChoices):
     PLAN_VERSION_CREATED = "plan.version_created", _("New version of an åtgärdsplan")
     PLAN_DECIDED = "plan.decided", _("Åtgärdsplan decided")
     PLAN_FOLLOWED_UP = "plan.followed_up", _("Åtgärdsplan followed up")
+    PLAN_DOCUMENT_CHANGED = "plan.document_changed", _("Åtgärdsplan's decision document changed")
     MEASURE_ADDED = "measure.added", _("Measure added")
     FOLLOW_UP_RECORDED = "measure.followed_up", _("Follow-up of a measure recorded")
     EVALUATION_SAVED = "evaluation.saved", _("Evaluation saved")
