@@ -279,7 +279,9 @@ def test_pdf_and_word_say_the_same_in_the_same_order(world: World, client: Clien
     assert "Lägesbilden godkändes av Kommunstyrelsen den 15 januari 2026." in word_text
     assert "Skadegörelsen ökade med 40 % i Centrum." in word_text
     # Problems by priority, causes by group (place before offender).
-    assert "Bränder i containrar (prioritet hög): Anlagda bränder kvällstid." in word_text
+    assert word_text.index(
+        "Bränder i containrar (prioritet hög): Anlagda bränder kvällstid."
+    ) < word_text.index("Klotter vid skolan (prioritet medel).")
     problems = word_text[word_text.index("Prioriterade problem och orsaker") :]
     assert problems.index("Mörka containergårdar") < problems.index("Unga samlas kvällstid")
     assert problems[
@@ -351,6 +353,14 @@ def test_the_command_writes_both_formats(world: World, tmp_path: Path) -> None:
     assert word_lines((tmp_path / "d.docx").read_bytes())[0] == "Utkast som inte ska väljas"
     with pytest.raises(CommandError):
         call_command("report", "plan", "--municipality", world.a.slug, "-o", tmp_path / "p.txt")
+    services.create_plan(
+        world.access(world.charlie, world.b),
+        title="Betas utkast",
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 12, 31),
+    )
+    with pytest.raises(CommandError, match="ingen beslutad plan"):  # a draft is not chosen
+        call_command("report", "plan", "--municipality", world.b.slug, "-o", tmp_path / "b.pdf")
     with pytest.raises(CommandError):  # another municipality's plan is not found
         call_command(
             "report",
