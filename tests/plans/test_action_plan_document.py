@@ -433,7 +433,11 @@ def test_the_form_is_refused_after_the_decision(world: World, client: Client) ->
         f"/k/{world.a.slug}/plans/{plan.pk}/", _post(action="document", effect_goals="Ändrat")
     )
     assert answer.status_code == 200
-    assert "starta en ny version av planen" in answer.content.decode()
+    page = answer.content.decode()
+    assert "starta en ny version av planen" in page
+    # The decided plan's values are shown, not a form.
+    assert "1\u00a0250\u00a0000\u00a0kr" in page and 'name="effect_goals"' not in page
+    assert "Risk- och sårbarhetsanalys: RSA 2023–2026 (KS 2023/45)" in page
     assert list(ActionPlan.objects.filter(pk=plan.pk).values()) == before
     assert list(Measure.objects.values_list("budget", flat=True)) == budgets
     assert _events() == events
