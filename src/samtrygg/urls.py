@@ -131,6 +131,15 @@ municipality_patterns = [
     path("plans/", plan_views.plan_list, name="plan_list"),
     path("plans/<id:plan_id>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<id:plan_id>/minutes/", plan_views.plan_minutes, name="plan_minutes"),
+    *(
+        path(
+            f"plans/<id:plan_id>/document.{fmt}",
+            plan_views.plan_document,
+            {"fmt": fmt},
+            name=f"plan_document_{fmt}",
+        )
+        for fmt in ("pdf", "docx")
+    ),
     path("evaluations/", plan_views.evaluation_list, name="evaluation_list"),
     path(
         "evaluations/<id:evaluation_id>/",

@@ -446,6 +446,19 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         ),
         ("version",),
     ),
+    "samtrygg.plans.services.save_plan_document": (
+        AuditAction.PLAN_DOCUMENT_CHANGED,
+        lambda w: _two(
+            w,
+            _plan,
+            lambda w, plan: _plans().save_plan_document(
+                w.access(w.dave),
+                plan,
+                _post(effect_goals="Färre bränder", budget_total="1 250 000"),
+            ),
+        ),
+        ("effect_goals", "budget_total"),
+    ),
     "samtrygg.plans.services.add_follow_up": (
         AuditAction.FOLLOW_UP_RECORDED,
         lambda w: _two(

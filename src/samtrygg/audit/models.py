@@ -61,6 +61,7 @@ class AuditAction(models.TextChoices):
     PLAN_VERSION_CREATED = "plan.version_created", _("New version of an åtgärdsplan")
     PLAN_DECIDED = "plan.decided", _("Åtgärdsplan decided")
     PLAN_FOLLOWED_UP = "plan.followed_up", _("Åtgärdsplan followed up")
+    PLAN_DOCUMENT_CHANGED = "plan.document_changed", _("Åtgärdsplan's decision document changed")
     MEASURE_ADDED = "measure.added", _("Measure added")
     MEASURE_CHANGED = "measure.changed", _("Measure changed")
     MEASURE_REMOVED = "measure.removed", _("Measure removed")

@@ -114,6 +114,8 @@ def _value(value: Any, choices: dict[Any, Any]) -> str:
         return _("Yes") if value else _("No")
     if isinstance(value, list):
         return ", ".join(_value(v, choices) for v in value)
+    if isinstance(value, dict):  # e.g. a link to another steering document: its parts
+        return " | ".join(_value(v, {}) for v in value.values())
     if value in choices:
         return str(choices[value])
     if isinstance(value, int | float):

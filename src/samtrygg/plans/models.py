@@ -149,9 +149,26 @@ class ActionPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The decision document (issue 13, item 5): what kommunstyrelsen decides.
+    effect_goals = models.TextField(_("effect goals"), blank=True)
+    budget_total = models.DecimalField(
+        _("budget total (SEK)"), max_digits=12, decimal_places=0, null=True, blank=True
+    )
+    proposed_decision = models.TextField(_("proposed decision"), blank=True)
+    follow_up_plan = models.TextField(_("follow-up plan"), blank=True)
+    # Links to other steering documents (7 §): [{"kind", "title", "reference"}], checked by
+    # plans/plan_document.check_links.
+    links = models.JSONField(_("links to other steering documents"), default=list, blank=True)
 
     class Meta:
         ordering = ["-period_start", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget_total__isnull=True)
+                | models.Q(budget_total__gte=0, budget_total__lte=1_000_000_000),
+                name="plan_budget_total_in_bounds",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -205,9 +222,19 @@ class Measure(Removable):
     colour = models.CharField(
         _("follow-up status"), max_length=8, choices=Colour.choices, blank=True
     )
+    budget = models.DecimalField(
+        _("budget (SEK)"), max_digits=12, decimal_places=0, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget__isnull=True)
+                | models.Q(budget__gte=0, budget__lte=1_000_000_000),
+                name="measure_budget_in_bounds",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -19,6 +19,7 @@ from samtrygg.analysis.evaluation import Counts, evaluate, summarise
 from samtrygg.areas.models import Area
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import diff, record
+from samtrygg.core import formatting
 from samtrygg.incidents.services import check_free_text
 from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission
@@ -287,6 +288,11 @@ def new_plan_version(access: Access, plan: ActionPlan) -> ActionPlan:
             period_start=plan.period_start,
             period_end=plan.period_end,
             situation_report=plan.situation_report,
+            effect_goals=plan.effect_goals,
+            budget_total=plan.budget_total,
+            proposed_decision=plan.proposed_decision,
+            follow_up_plan=plan.follow_up_plan,
+            links=plan.links,
             version=plan.version + 1,
             previous=plan,
             created_by=access.user,
@@ -303,6 +309,135 @@ def new_plan_version(access: Access, plan: ActionPlan) -> ActionPlan:
             measure.indicator_areas.set(areas)
         _log(access, AuditAction.PLAN_VERSION_CREATED, draft, version=[plan.version, draft.version])
     return draft
+
+
+MAX_BUDGET = 1_000_000_000
+LINK_LIMITS = {"kind": 100, "title": 200, "reference": 500}
+DOCUMENT_TEXTS = ("effect_goals", "proposed_decision", "follow_up_plan")
+DOCUMENT_TEXT_MAX = 10_000
+
+
+def _kronor(raw: str, field: str) -> int | None:
+    """ "1 250 000", "1250000 kr" → 1250000; empty → None."""
+    text = raw.replace("\u00a0", "").replace(" ", "").strip()
+    if text.lower().endswith("kr"):
+        text = text[:-2]
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > MAX_BUDGET:
+        raise ValidationError(
+            {field: _("Write the amount in whole kronor, 0 to 1 000 000 000 (e.g. 250 000).")}
+        )
+    return int(text)
+
+
+def check_links(text: str) -> list[dict[str, str]]:
+    """Links to other steering documents (7 §), one a line: "kind | title | reference" (the
+    reference, e.g. an address or a diarienummer, may be left out)."""
+    links: list[dict[str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise ValidationError(
+                {
+                    "links": _(
+                        "Line %(n)s: write the kind, the title and the reference separated by "
+                        "“|”, e.g. “Risk- och sårbarhetsanalys | RSA 2023–2026 | KS 2023/45”."
+                    )
+                    % {"n": number}
+                }
+            )
+        link = dict(zip(("kind", "title", "reference"), [*parts, ""][:3], strict=True))
+        for key, limit in LINK_LIMITS.items():
+            if len(link[key]) > limit:
+                raise ValidationError(
+                    {
+                        "links": _("Line %(n)s: at most %(limit)s characters in each part.")
+                        % {"n": number, "limit": limit}
+                    }
+                )
+        links.append(link)
+    return links
+
+
+def links_text(links: list[dict[str, str]]) -> str:
+    """The links as the form writes them (the inverse of ``check_links``)."""
+    return "\n".join(
+        " | ".join(p for p in (x["kind"], x["title"], x["reference"]) if p) for x in links
+    )
+
+
+def check_plan_document(plan: ActionPlan, data: Any) -> dict[str, Any]:
+    """The one validator of the plan's document fields (``data`` as posted: text values;
+    ``budget_<measure id>`` for each measure's budget). Returns the clean values; nothing is
+    written."""
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(
+            _(
+                "The plan has been decided and cannot be changed: start a new version of the "
+                "plan to change it."
+            )
+        )
+    texts = {key: (data.get(key) or "").strip() for key in DOCUMENT_TEXTS}
+    for key, value in texts.items():
+        if len(value) > DOCUMENT_TEXT_MAX:
+            raise ValidationError(
+                {key: _("At most %(n)s characters.") % {"n": formatting.number(DOCUMENT_TEXT_MAX)}}
+            )
+    links = check_links(data.get("links") or "")
+    _texts(
+        {
+            **texts,
+            "links": " ".join(f"{x['kind']} {x['title']} {x['reference']}" for x in links),
+        }
+    )
+    budgets = {
+        m.pk: _kronor(data.get(f"budget_{m.pk}") or "", f"budget_{m.pk}")
+        for m in plan.measures.all()
+    }
+    return {
+        **texts,
+        "budget_total": _kronor(data.get("budget_total") or "", "budget_total"),
+        "links": links,
+        "budgets": budgets,
+    }
+
+
+def save_plan_document(access: Access, plan: ActionPlan, data: Any) -> ActionPlan:
+    """Save the decision document's fields of a draft plan (effect goals, budget, the proposed
+    decision, the follow-up plan, links to other steering documents, each measure's budget)."""
+    access.require(Permission.EDIT_PLANS)
+    clean = check_plan_document(plan, data)
+    budgets = clean.pop("budgets")
+    with transaction.atomic():
+        before: dict[str, Any] = {
+            "effect_goals": plan.effect_goals,
+            "budget_total": None if plan.budget_total is None else int(plan.budget_total),
+            "proposed_decision": plan.proposed_decision,
+            "follow_up_plan": plan.follow_up_plan,
+            "links": plan.links,
+        }
+        for key, value in clean.items():
+            setattr(plan, key, value)
+        plan.save(update_fields=list(clean))
+        changes = diff(before, clean)
+        for measure in plan.measures.all():
+            old = None if measure.budget is None else int(measure.budget)
+            new = budgets[measure.pk]
+            if old != new:
+                measure.budget = new
+                measure.save(update_fields=["budget"])
+                changes[f"budget {measure.title}"] = [old, new]
+        record(
+            AuditAction.PLAN_DOCUMENT_CHANGED,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=plan,
+            changes=changes,
+        )
+    return plan
 
 
 def decide_plan(

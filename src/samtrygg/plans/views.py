@@ -227,6 +227,8 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
     follow_form = FollowUpForm(initial={"on": today, "colour": "green"})
     plan_follow_form = PlanFollowUpForm(initial={"on": today})
     edit_forms: dict[int, MeasureForm] = {}
+    document_errors: list[str] = []
+    document_posted: Any = None
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -269,6 +271,11 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
                     services.add_follow_up(access, measure, **follow_form.cleaned_data)
                     messages.success(request, _("The follow-up was saved."))
                     return redirect(request.path)
+            elif action == "document":
+                access.require(Permission.EDIT_PLANS)
+                services.save_plan_document(access, plan, request.POST)
+                messages.success(request, _("The plan's decision document was saved."))
+                return redirect(request.path)
             elif action == "new_version":
                 draft = services.new_plan_version(access, plan)
                 return redirect(
@@ -292,7 +299,15 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
                 if plan.status == PlanStatus.DRAFT
                 else None,
             }.get(action or "")
-            _errors(request, target, error)
+            if action == "document":
+                document_errors = (
+                    [m for ms in error.message_dict.values() for m in ms]
+                    if hasattr(error, "error_dict")
+                    else error.messages
+                )
+                document_posted = request.POST
+            else:
+                _errors(request, target, error)
     measures = list(
         plan.measures.select_related("problem", "cause", "responsible").prefetch_related(
             "follow_ups", "evaluations"
@@ -327,6 +342,8 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
             "plan_follow_form": plan_follow_form,
             "plan_follow_ups": plan.plan_follow_ups.all(),
             "history": _history(access, [plan, *Measure.all_objects.filter(plan=plan)]),
+            "document": _document_values(plan, measures, document_posted),
+            "document_errors": document_errors,
             "can_edit": can_edit,
             "can_decide": access.can(Permission.DECIDE_PLANS),
         },
@@ -338,6 +355,33 @@ def _measure_initial(measure: Measure) -> dict[str, Any]:
         **model_to_dict(measure, fields=services.MEASURE_FIELDS),
         "indicator_categories": list(measure.indicator_categories.all()),
         "indicator_areas": list(measure.indicator_areas.all()),
+    }
+
+
+def _document_values(plan: ActionPlan, measures: list[Measure], posted: Any) -> dict[str, Any]:
+    """What the decision-document form shows: the stored values, or after a refused POST what
+    was written (nothing was saved)."""
+    from samtrygg.core import formatting
+
+    def kronor(value: Any) -> str:
+        return "" if value is None else formatting.number(value)
+
+    if posted is not None:
+        return {
+            "effect_goals": posted.get("effect_goals", ""),
+            "budget_total": posted.get("budget_total", ""),
+            "proposed_decision": posted.get("proposed_decision", ""),
+            "follow_up_plan": posted.get("follow_up_plan", ""),
+            "links": posted.get("links", ""),
+            "budgets": [(m, posted.get(f"budget_{m.pk}", "")) for m in measures],
+        }
+    return {
+        "effect_goals": plan.effect_goals,
+        "budget_total": kronor(plan.budget_total),
+        "proposed_decision": plan.proposed_decision,
+        "follow_up_plan": plan.follow_up_plan,
+        "links": services.links_text(plan.links),
+        "budgets": [(m, kronor(m.budget)) for m in measures],
     }
 
 
@@ -770,6 +814,27 @@ def council_report(request: HttpRequest, access: Access, fmt: str) -> HttpRespon
     response = HttpResponse(data, content_type=kinds[fmt])
     response["Content-Disposition"] = f'attachment; filename="rapport-kommunfullmaktige.{fmt}"'
     return response
+
+
+@municipality_view()
+def plan_document(request: HttpRequest, access: Access, plan_id: int, fmt: str) -> HttpResponse:
+    """The åtgärdsplan as the decision document (PDF or Word), for every member who may read
+    the plan page; the export is logged."""
+    from samtrygg.documents import action_plan
+    from samtrygg.documents.download import download
+
+    plan: ActionPlan = access.get_or_404(
+        ActionPlan.objects.select_related("municipality", "situation_report"), pk=plan_id
+    )
+    return download(
+        access,
+        plan,
+        fmt,
+        action_plan.render(plan),
+        f"atgardsplan-{plan.pk}-v{plan.version}",
+        document="action_plan",
+        version=plan.version,
+    )
 
 
 @municipality_view()

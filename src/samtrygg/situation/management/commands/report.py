@@ -23,16 +23,19 @@ class Command(BaseCommand):
     help = (
         "Render a document: `report situation` is the statutory lägesbild (4 §), "
         "`report council` the report to kommunfullmäktige (13 §), `report tertial` and "
-        "`report quarter` the analysis of a finished tertial or quarter for the strategic group."
+        "`report quarter` the analysis of a finished tertial or quarter for the strategic group, "
+        "`report plan` the åtgärdsplan as a decision document (5 §; the newest decided plan "
+        "unless --plan is given; PDF or Word by the output file's suffix)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=["situation", "council", "tertial", "quarter"])
+        parser.add_argument("kind", choices=["situation", "council", "tertial", "quarter", "plan"])
         parser.add_argument("--municipality", required=True)
         parser.add_argument("--from", dest="first", help="YYYY-MM-DD (situation)")
         parser.add_argument("--to", dest="last", help="YYYY-MM-DD (situation)")
         parser.add_argument("--year", type=int, help="tertial, quarter")
         parser.add_argument("--number", type=int, help="tertial 1–3, quarter 1–4")
+        parser.add_argument("--plan", type=int, help="plan: the plan's id")
         parser.add_argument("--format", choices=["pdf", "docx"], default="pdf")
         parser.add_argument("-o", "--output", type=Path, required=True)
 
@@ -41,6 +44,9 @@ class Command(BaseCommand):
 
         municipality = municipality_or_error(options["municipality"])
         fmt = options["format"]
+        if options["kind"] == "plan":
+            self._plan(municipality, options)
+            return
         if options["kind"] == "council":
             from samtrygg.documents import council_report
 
@@ -85,6 +91,37 @@ class Command(BaseCommand):
             period_analysis.pdf_bytes if options["format"] == "pdf" else period_analysis.docx_bytes
         )
         content = make(data)
+        options["output"].write_bytes(content)
+        self.stdout.write(
+            _("%(file)s written (%(kb)d kB).")
+            % {"file": options["output"], "kb": len(content) // 1024}
+        )
+
+    def _plan(self, municipality: Any, options: dict[str, Any]) -> None:
+        from samtrygg.documents import action_plan
+        from samtrygg.plans.models import ActionPlan, PlanStatus
+
+        suffix = options["output"].suffix.lower()
+        if suffix not in (".pdf", ".docx"):
+            raise CommandError(_("Name the output file .pdf or .docx."))
+        plans = ActionPlan.objects.filter(municipality=municipality)
+        if options["plan"] is not None:
+            plan = plans.filter(pk=options["plan"]).first()
+        else:
+            plan = (
+                plans.exclude(status=PlanStatus.DRAFT)
+                .order_by("-decision_date", "-version", "-pk")
+                .first()
+            )
+        if plan is None:
+            raise CommandError(
+                _("No such plan in %(municipality)s.") % {"municipality": municipality.name}
+                if options["plan"] is not None
+                else _("%(municipality)s has no decided plan: give one with --plan.")
+                % {"municipality": municipality.name}
+            )
+        make = action_plan.pdf_bytes if suffix == ".pdf" else action_plan.docx_bytes
+        content = make(plan)
         options["output"].write_bytes(content)
         self.stdout.write(
             _("%(file)s written (%(kb)d kB).")
