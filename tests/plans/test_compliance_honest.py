@@ -210,3 +210,16 @@ def test_duties_to_work_for_are_never_red_and_routines_stand_apart(
     assert "Inte påbörjat" not in own and "Arbete pågår" in law
     assert "Rapport till kommunfullmäktige varje år" in own
     assert "Saknas" not in page
+
+
+def test_7_is_met_by_the_decided_plans_links(world: World) -> None:
+    """7 §: the decided plan names the other steering documents it is linked to."""
+    access = world.access(world.dave)
+    plan = plan_with_a_measure(world, deadline=date(2027, 6, 30))
+    services.save_plan_document(
+        access, plan, {"links": "RSA | Risk- och sårbarhetsanalys 2025 | KS 2025/12"}
+    )
+    assert by_paragraph(world)["7 §"].status == "not_done"  # the plan is not decided yet
+    services.decide_plan(access, plan, body="KS", on=date(2026, 11, 20))
+    item = by_paragraph(world)["7 §"]
+    assert (item.status, item.evidence) == ("ok", "Risk- och sårbarhetsanalys 2025")

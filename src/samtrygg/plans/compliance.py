@@ -120,6 +120,7 @@ def items(municipality: Municipality, today: date) -> list[Item]:
     return [
         _situation_report(municipality, today),
         *_plan_items(municipality, today),
+        _other_planning(municipality, today),
         _agreements(municipality, today),
         _council(municipality),
         _coordination(municipality),
@@ -187,6 +188,22 @@ def _plan_items(municipality: Municipality, today: date) -> list[Item]:
     due = _add_months(followed.approved_on, 24)
     evidence = f"{followed.approved_body} {formatting.day(followed.approved_on)}"
     return [decided, Item("6 §", requirement, _renewal(due, today), evidence, link, due)]
+
+
+def _other_planning(municipality: Municipality, today: date) -> Item:
+    """7 §: the work is integrated with the kommun's other planning; the decided plan names the
+    steering documents it is linked to (risk- och sårbarhetsanalys, ANDTS-plan, …)."""
+    plan = decided_plan(municipality, today)
+    links = list(plan.links) if plan else []
+    return Item(
+        "7 §",
+        _("Åtgärdsplan linked to the municipality's other planning"),
+        OK if links else NOT_DONE,
+        ", ".join(link.get("title", "") for link in links[:4]),
+        reverse("plan_detail", args=[municipality.slug, plan.pk])
+        if plan
+        else reverse("plan_list", args=[municipality.slug]),
+    )
 
 
 def _agreements(municipality: Municipality, today: date) -> Item:
