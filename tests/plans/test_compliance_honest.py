@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from samtrygg.core import formatting
 from samtrygg.plans import compliance, services
 from samtrygg.plans.models import Agreement, ComplianceSettings, CouncilMeeting
 from samtrygg.situation import services as reports
@@ -37,7 +38,7 @@ def test_a_lagesbild_without_parts_2_and_3_is_not_approved_and_4_is_not_done(
     for finding in draft.findings.all():
         reports.decide_finding(access, finding, "dropped")
     with pytest.raises(ValidationError) as refused:
-        reports.approve(access, draft, body="KS", on=date(2026, 3, 1))
+        reports.approve(access, draft, body="KS", on=timezone.localdate())
     assert refused.value.messages == [
         "Del 2 (annan relevant information) är tom: lägg till information, eller skriv där "
         "varför det inte finns någon.",
@@ -55,9 +56,10 @@ def test_a_lagesbild_without_parts_2_and_3_is_not_approved_and_4_is_not_done(
         other_information="Ingen annan information fanns för perioden.",
         analysis_text="Underlaget räcker inte för en analys; se del 1.",
     )
-    reports.approve(access, draft, body="KS", on=date(2026, 3, 1))
+    approved_on = timezone.localdate() - timedelta(days=30)  # due again in 23 months
+    reports.approve(access, draft, body="KS", on=approved_on)
     item = by_paragraph(world)["4 §, 6 §"]
-    assert item.status == "ok" and "1 mars 2026" in item.evidence
+    assert item.status == "ok" and formatting.day(approved_on) in item.evidence
 
 
 def test_an_old_approval_without_the_parts_does_not_count(world: World) -> None:
@@ -180,12 +182,13 @@ def test_duties_to_work_for_are_never_red_and_routines_stand_apart(
     items = by_paragraph(world)
     assert (items["9 §"].status, items["9 §"].label) == ("not_started", "Inte påbörjat")
     assert (items["10 §"].status, items["10 §"].label) == ("not_started", "Inte påbörjat")
+    today = timezone.localdate()
     agreement = Agreement(
         municipality=world.a,
         title="Överenskommelse",
         purposes="Tryggare centrum",
-        period_start=date(2027, 1, 1),
-        period_end=date(2028, 12, 31),
+        period_start=today + timedelta(days=30),
+        period_end=today + timedelta(days=760),
     )
     agreement.save()
     assert by_paragraph(world)["9 §"].status == "in_progress"  # not yet in force

@@ -9,8 +9,10 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from samtrygg.audit.models import AuditAction, AuditEvent
+from samtrygg.core import formatting
 from samtrygg.plans import meetings
 from samtrygg.plans.models import MeetingTask
 
@@ -35,17 +37,18 @@ def test_a_task_is_followed_until_done(world: World, client: Client) -> None:
     earlier = client.get(url).content.decode().split("Inte klart från tidigare möten")[1]
     earlier = earlier.split("Från det här mötet")[0]
     assert "Byt lampor i tunneln" in earlier and "från mötet 9 november 2026" in earlier
-    assert "Försenad" in earlier  # due 16 November, the clock says 25 November
+    assert "Försenad" in earlier  # due 16 November 2026, the clock is later
     response = client.post(url, {"action": "task_done", "task": task.pk, "done": "1"})
     assert response.status_code == 302
     task.refresh_from_db()
-    assert (task.done, task.done_on) == (True, date(2026, 11, 25))
+    today = timezone.localdate()
+    assert (task.done, task.done_on) == (True, today)
     earlier = client.get(url).content.decode().split("Inte klart från tidigare möten")[1]
     assert "Byt lampor i tunneln" not in earlier.split("Från det här mötet")[0]
     page = client.get(f"/k/{world.a.slug}/meetings/{first.pk}/").content.decode()
-    assert "Klar 25 november 2026" in page
+    assert f"Klar {formatting.day(today)}" in page
     event = AuditEvent.objects.get(action=AuditAction.MEETING_TASK_DONE)
-    assert event.changes == {"done": [False, True], "done_on": [None, "2026-11-25"]}
+    assert event.changes == {"done": [False, True], "done_on": [None, today.isoformat()]}
     client.post(url, {"action": "task_done", "task": task.pk, "done": "0"})
     task.refresh_from_db()
     assert (task.done, task.done_on) == (False, None)
