@@ -511,7 +511,9 @@ def test_reminders_before_due_dates(world: World) -> None:
     assert sent[world.a.slug] == 2  # alice (administrator) and dave (coordinator)
     body = mail.outbox[0].body
     assert "Belysning" in body
-    assert "4 §" not in body  # a requirement never met is on the compliance page, not "due"
+    # A requirement never met (5 §: the plan is still a draft) is on the compliance page, not
+    # in the weekly e-mail.
+    assert "5 §" not in body
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.se", "dave@example.se"]
 
 
