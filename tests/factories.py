@@ -11,6 +11,9 @@ from samtrygg.tenancy.models import Membership, Municipality, Organisation, Orga
 from samtrygg.tenancy.roles import Role
 
 _counter = itertools.count(1)
+# Municipality codes of their own: SCB codes have four digits (varchar(4), enforced by
+# PostgreSQL), and 9000–9999 is no real kommun's. A whole run makes thousands; a test makes few.
+_municipality_codes = itertools.count(0)
 PASSWORD = "Rätt-lösenord-123"
 
 # A 10 km square around Halmstad's centre, and its districts, in WGS 84.
@@ -37,7 +40,7 @@ def municipality(name: str = "Testkommun", **extra: Any) -> Municipality:
     values = {
         "name": name,
         "slug": f"{name.lower()}-{n}",
-        "scb_code": f"{9000 + n:04d}",
+        "scb_code": f"{9000 + next(_municipality_codes) % 1000:04d}",
         "boundary": square(HALMSTAD_LON, HALMSTAD_LAT, 0.1),
     }
     values.update(extra)
