@@ -117,20 +117,25 @@ def decided_plan(municipality: Municipality, today: date) -> ActionPlan | None:
 def items(municipality: Municipality, today: date) -> list[Item]:
     """What the law asks, each with its status and evidence (the kommun's own routines, such as a
     yearly council meeting, are in ``routines``)."""
+    # Looked up once: several items rest on the same lägesbild, plan and settings.
+    report = valid_report(municipality, today)
+    plan = decided_plan(municipality, today)
+    row = _settings(municipality)
     return [
-        _situation_report(municipality, today),
-        *_plan_items(municipality, today),
-        _other_planning(municipality, today),
+        _situation_report(municipality, today, report),
+        *_plan_items(municipality, today, plan),
+        _other_planning(municipality, plan),
         _agreements(municipality, today),
         _council(municipality),
-        _coordination(municipality),
-        *_coordination_tasks(municipality, today),
-        _council_reporting(municipality),
+        _coordination(municipality, row),
+        *_coordination_tasks(municipality, today, row, report, plan),
+        _council_reporting(municipality, row),
     ]
 
 
-def _situation_report(municipality: Municipality, today: date) -> Item:
-    report = valid_report(municipality, today)
+def _situation_report(
+    municipality: Municipality, today: date, report: SituationReport | None
+) -> Item:
     link = reverse("report_list", args=[municipality.slug])
     requirement = _(
         "Lägesbild with all three parts, approved and updated at least every second year"
@@ -145,9 +150,8 @@ def _situation_report(municipality: Municipality, today: date) -> Item:
     return Item("4 §, 6 §", requirement, _renewal(due, today), evidence, link, due)
 
 
-def _plan_items(municipality: Municipality, today: date) -> list[Item]:
+def _plan_items(municipality: Municipality, today: date, plan: ActionPlan | None) -> list[Item]:
     link = reverse("plan_list", args=[municipality.slug])
-    plan = decided_plan(municipality, today)
     if plan is None or plan.decision_date is None:
         return [
             Item(
@@ -190,10 +194,9 @@ def _plan_items(municipality: Municipality, today: date) -> list[Item]:
     return [decided, Item("6 §", requirement, _renewal(due, today), evidence, link, due)]
 
 
-def _other_planning(municipality: Municipality, today: date) -> Item:
+def _other_planning(municipality: Municipality, plan: ActionPlan | None) -> Item:
     """7 §: the work is integrated with the kommun's other planning; the decided plan names the
     steering documents it is linked to (risk- och sårbarhetsanalys, ANDTS-plan, …)."""
-    plan = decided_plan(municipality, today)
     links = list(plan.links) if plan else []
     return Item(
         "7 §",
@@ -249,8 +252,8 @@ def _settings(municipality: Municipality) -> ComplianceSettings | None:
     return ComplianceSettings.objects.filter(municipality=municipality).first()
 
 
-def _coordination(municipality: Municipality) -> Item:
-    named = (row.coordination_function if (row := _settings(municipality)) else "") or ""
+def _coordination(municipality: Municipality, row: ComplianceSettings | None) -> Item:
+    named = (row.coordination_function if row else "") or ""
     return Item(
         "11 §",
         _("Coordination function named"),
@@ -260,11 +263,16 @@ def _coordination(municipality: Municipality) -> Item:
     )
 
 
-def _coordination_tasks(municipality: Municipality, today: date) -> list[Item]:
+def _coordination_tasks(
+    municipality: Municipality,
+    today: date,
+    row: ComplianceSettings | None,
+    report: SituationReport | None,
+    plan: ActionPlan | None,
+) -> list[Item]:
     """12 §: the coordination function's three tasks, each with what shows it is done."""
     from .models import Meeting
 
-    row = _settings(municipality)
     link = reverse("compliance", args=[municipality.slug])
     since = today - timedelta(days=COORDINATION_DAYS)
     held = Meeting.objects.filter(municipality=municipality, date__gte=since, date__lte=today)
@@ -272,8 +280,8 @@ def _coordination_tasks(municipality: Municipality, today: date) -> list[Item]:
     contact = (row.contact_point if row else "") or ""
     public = bool(row and row.public_page)
     decided = [
-        str(_("the decided lägesbild")) if valid_report(municipality, today) else "",
-        str(_("the decided åtgärdsplan")) if decided_plan(municipality, today) else "",
+        str(_("the decided lägesbild")) if report else "",
+        str(_("the decided åtgärdsplan")) if plan else "",
     ]
     return [
         Item(
@@ -314,10 +322,9 @@ def _coordination_tasks(municipality: Municipality, today: date) -> list[Item]:
     ]
 
 
-def _council_reporting(municipality: Municipality) -> Item:
+def _council_reporting(municipality: Municipality, row: ComplianceSettings | None) -> Item:
     """13 §: kommunstyrelsen reports continuously to kommunfullmäktige. The law sets no interval;
     the kommun's own yearly routine is in ``routines``."""
-    row = _settings(municipality)
     last = row.last_council_report if row else None
     return Item(
         "13 §",
