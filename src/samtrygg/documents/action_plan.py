@@ -7,17 +7,16 @@ once here, in Swedish and through the one formatter, and the PDF (WeasyPrint) an
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from samtrygg.core import formatting
 from samtrygg.plans.models import ActionPlan, CauseGroup, Measure, PlanStatus, Problem
 
-from .period_analysis import Section
+from . import render as render_document
+from .model import Document, Section
 from .situation_report import split_findings
 
 COLOURS_SV = {"green": "grön", "yellow": "gul", "red": "röd"}
@@ -72,10 +71,9 @@ def status_line(plan: ActionPlan) -> str:
 
 
 def lead(plan: ActionPlan) -> list[str]:
-    """The title page's lines under the title."""
+    """The title page's lines under the title (the kommun's name heads the page above it)."""
     with translation.override("sv"):
         return [
-            plan.municipality.name,
             "Åtgärdsplan enligt 5 § lag (2023:196) om kommuners ansvar för brottsförebyggande "
             "arbete",
             f"Period: {formatting.period(plan.period_start, plan.period_end)}",
@@ -272,25 +270,24 @@ def _decision(plan: ActionPlan) -> Section:
     return Section("Beslut", paragraphs=[text])
 
 
-def pdf_bytes(plan: ActionPlan) -> bytes:
-    from weasyprint import HTML
-
+def document(plan: ActionPlan) -> Document:
     with translation.override("sv"):
-        html = render_to_string(
-            "documents/period_analysis.html",
-            {"title": title(plan), "lead": lead(plan), "sections": sections(plan), "images": {}},
+        return Document(
+            title=title(plan),
+            subject="Åtgärdsplan",
+            lead=lead(plan),
+            sections=sections(plan),
+            municipality=plan.municipality,
+            keywords=["åtgärdsplan", "brottsförebyggande arbete", "lag (2023:196)"],
         )
-    return HTML(string=html).write_pdf()
+
+
+def pdf_bytes(plan: ActionPlan) -> bytes:
+    return render_document.pdf(document(plan))
 
 
 def docx_bytes(plan: ActionPlan) -> bytes:
-    from .word import sections_docx
-
-    with translation.override("sv"):
-        document = sections_docx(title(plan), lead(plan), sections(plan), {})
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return render_document.docx(document(plan))
 
 
 def render(plan: ActionPlan) -> dict[str, Any]:
