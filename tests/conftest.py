@@ -95,6 +95,10 @@ class World:
             return plan
         if kind == "evaluation":
             return Evaluation.objects.get_or_create(municipality=self.a, title="Belysning")[0]
+        if kind == "council_report":
+            from samtrygg.plans.models import CouncilReport
+
+            return CouncilReport.objects.get_or_create(municipality=self.a, year=2026)[0]
         if kind in ("promise", "activity"):
             from samtrygg.plans.models import CitizenPromise
 

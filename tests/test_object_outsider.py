@@ -189,7 +189,14 @@ def _incident(world: World, home: Municipality, user: User, organisation: Any, c
 def _plan_objects(municipality: Municipality) -> dict[str, Any]:
     from django.core.files.base import ContentFile
 
-    from samtrygg.plans.models import ActionPlan, CitizenPromise, Evaluation, Meeting, Problem
+    from samtrygg.plans.models import (
+        ActionPlan,
+        CitizenPromise,
+        CouncilReport,
+        Evaluation,
+        Meeting,
+        Problem,
+    )
 
     plan = ActionPlan.objects.create(
         municipality=municipality,
@@ -214,6 +221,7 @@ def _plan_objects(municipality: Municipality) -> dict[str, Any]:
         ),
         "promise_id": promise,
         "activity_id": promise.activities.create(party="polisen", text="Polis till fots"),
+        "council_report_id": CouncilReport.objects.create(municipality=municipality, year=2026),
     }
 
 

@@ -68,6 +68,7 @@ KWARG_FACTORIES: dict[str, Callable[[World], Any]] = {
     "evaluation_id": lambda w: w.plan_object("evaluation").pk,
     "meeting_id": lambda w: w.plan_object("meeting").pk,
     "promise_id": lambda w: w.plan_object("promise").pk,
+    "council_report_id": lambda w: w.plan_object("council_report").pk,
     "activity_id": lambda w: w.plan_object("activity").pk,
     "job_id": lambda w: export_job(w).pk,
     "analysis_id": lambda w: period_analysis(w).pk,

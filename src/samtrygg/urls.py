@@ -158,6 +158,21 @@ municipality_patterns = [
     path("meetings/", plan_views.meeting_list, name="meeting_list"),
     path("meetings/<id:meeting_id>/", plan_views.meeting_detail, name="meeting_detail"),
     path("compliance/", plan_views.compliance_page, name="compliance"),
+    path("council-reports/", plan_views.council_report_list, name="council_reports"),
+    path(
+        "council-reports/<id:council_report_id>/",
+        plan_views.council_report_detail,
+        name="council_report_detail",
+    ),
+    *(
+        path(
+            f"council-reports/<id:council_report_id>/document.{fmt}",
+            plan_views.council_report_document,
+            {"fmt": fmt},
+            name=f"council_report_document_{fmt}",
+        )
+        for fmt in ("pdf", "docx")
+    ),
     *(
         path(
             f"compliance/council-report.{fmt}",

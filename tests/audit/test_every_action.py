@@ -1356,6 +1356,9 @@ OTHER_DOORS: dict[AuditAction, Callable[[World, Any], Any]] = {
 
 # Written by heavy runs that have their own tests, which check the event.
 CHECKED_ELSEWHERE = {
+    AuditAction.COUNCIL_REPORT_CREATED: "tests/plans/test_council_report.py",
+    AuditAction.COUNCIL_REPORT_CHANGED: "tests/plans/test_council_report.py",
+    AuditAction.COUNCIL_REPORT_REPORTED: "tests/plans/test_council_report.py",
     AuditAction.EVALUATION_SAVED: "tests/plans/test_plans.py",
     AuditAction.RETENTION_APPLIED: "tests/incidents/test_retention.py",
     AuditAction.BACKUP_CREATED: "tests/core/test_backup.py",

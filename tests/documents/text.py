@@ -22,7 +22,12 @@ PAGE_NUMBER = re.compile(r"(Sida|Page) \d+ (av|of) \d+")
 
 
 def normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    """Whitespace as single spaces; the hyphen at a line break that pdfium reads as U+FFFE
+    (a soft hyphen, or \\x02 in a text object) as a hyphen."""
+    for mark in ("\ufffe", "\u00ad", "\x02"):
+        text = text.replace(mark, "-")
+    text = text.replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _object_text(page_text: Any, obj: Any) -> str:
@@ -102,18 +107,24 @@ def assert_same_words(pdf: bytes, docx: bytes, document: Any) -> None:
     """The PDF and the Word file of one documents.model.Document say the same words in the
     same order (apart from the page margins, which Word keeps in its header and footer)."""
     headers = [s.header for s in document.sections if s.header]
-    in_pdf = pdf_words(pdf, headers)
-    in_word = words(word_lines(docx))
+    in_pdf = _joined(pdf_words(pdf, headers))
+    in_word = _joined(words(word_lines(docx)))
     if in_pdf != in_word:
         first = next(
             (i for i, (a, b) in enumerate(zip(in_pdf, in_word, strict=False)) if a != b),
             min(len(in_pdf), len(in_word)),
         )
         raise AssertionError(
-            f"PDF and Word differ at word {first}: "
-            f"PDF …{' '.join(in_pdf[max(first - 8, 0) : first + 8])}… / "
-            f"Word …{' '.join(in_word[max(first - 8, 0) : first + 8])}…"
+            f"PDF and Word differ at character {first}: "
+            f"PDF …{in_pdf[max(first - 60, 0) : first + 60]}… / "
+            f"Word …{in_word[max(first - 60, 0) : first + 60]}…"
         )
+
+
+def _joined(found: list[str]) -> str:
+    """The words run together without hyphens: a PDF breaks "ANDTS-program" at the hyphen over
+    two lines and its text then reads "ANDTS program"."""
+    return "".join(found).replace("-", "")
 
 
 def pdf_ua_failures(raw: bytes) -> list[str]:

@@ -435,25 +435,28 @@ def test_the_follow_up_document_says_the_same_in_pdf_and_word(
 def test_the_council_report_lists_the_promises_per_owner(
     world: World, promise: CitizenPromise
 ) -> None:
+    """Three parts, in the order residents read them: what the kommun promises, what the police
+    promise, what they promise together; each activity under its owner, in PDF and Word alike."""
     from samtrygg.documents import council_report
 
-    rows = council_report.promise_rows(world.a)
-    assert [(r["owner"], r["activity"], r["status"]) for r in rows] == [
-        ("Kommunen", "Ny belysning i tunneln", "Planerat"),
-        ("Polisen", "Polis till fots fredagar", "Pågår"),
-        ("Tillsammans", "Trygghetsvandring i oktober", "Planerat"),
+    from ..documents.text import assert_same_words, word_lines
+
+    report = council_report.for_municipality(world.a)
+    doc = council_report.document(report)
+    pdf, word = council_report.pdf_bytes(report), council_report.docx_bytes(report)
+    assert_same_words(pdf, word, doc)
+    lines = word_lines(word)
+    lines = lines[lines.index("Medborgarlöften") :]
+    expected = [
+        ("Kommunen lovar", "Ny belysning i tunneln", "Planerat"),
+        ("Polisen lovar", "Polis till fots fredagar", "Pågår"),
+        ("Tillsammans lovar vi", "Trygghetsvandring i oktober", "Planerat"),
     ]
-    pdf = flat(pdf_text(council_report.pdf_bytes(world.a)))
-    word = flat(docx_text(council_report.docx_bytes(world.a)))
-    for text in (pdf, word):
-        section = text.split("Medborgarlöften", 1)[1]
-        assert "Löftena per ägare" in section
-        rows = section.split("Status", 1)[1]  # after the table's header
-        order = [rows.index(w) for w in ("Kommunen", "Polisen", "Tillsammans")]
-        activities = [
-            rows.index(a)
-            for a in ("Ny belysning i tunneln", "Polis till fots", "Trygghetsvandring i oktober")
-        ]
-        assert order == sorted(order) and activities == sorted(activities)
-        assert order[0] < activities[0] < order[1] < activities[1] < order[2] < activities[2]
-        assert rows.count("Tryggare kvällar vid stationen") == 3
+    positions = []
+    for owner, activity, status in expected:
+        at = lines.index(owner)
+        row = lines.index(activity, at)
+        assert lines[row - 1] == "Tryggare kvällar vid stationen"  # the promise, then activity
+        assert lines[row + 2] == status
+        positions += [at, row]
+    assert positions == sorted(positions)

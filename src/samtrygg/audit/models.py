@@ -74,6 +74,12 @@ class AuditAction(models.TextChoices):
     COUNCIL_MEMBER_CHANGED = "council.member_changed", _("Member of the strategic council changed")
     COUNCIL_MEMBER_REMOVED = "council.member_removed", _("Member of the strategic council removed")
     COUNCIL_MEETING_RECORDED = "council.meeting_recorded", _("Council meeting recorded")
+    COUNCIL_REPORT_CREATED = "council_report.created", _("Report to the municipal council started")
+    COUNCIL_REPORT_CHANGED = "council_report.changed", _("Report to the municipal council changed")
+    COUNCIL_REPORT_REPORTED = (
+        "council_report.reported",
+        _("Report to the municipal council marked as reported"),
+    )
     PROMISE_CREATED = "promise.created", _("Citizen promise added")
     PROMISE_CHANGED = "promise.changed", _("Citizen promise changed")
     PROMISE_ACTIVITY_ADDED = "promise.activity_added", _("Activity added to a citizen promise")

@@ -325,22 +325,32 @@ def _coordination_tasks(
 def _council_reporting(municipality: Municipality, row: ComplianceSettings | None) -> Item:
     """13 §: kommunstyrelsen reports continuously to kommunfullmäktige. The law sets no interval;
     the kommun's own yearly routine is in ``routines``."""
-    last = row.last_council_report if row else None
+    last = _last_council_report(municipality, row)
     return Item(
         "13 §",
         _("Reports to kommunfullmäktige"),
         OK if last else NOT_DONE,
         formatting.day(last) if last else "",
-        reverse("compliance", args=[municipality.slug]),
+        reverse("council_reports", args=[municipality.slug]),
     )
+
+
+def _last_council_report(municipality: Municipality, row: ComplianceSettings | None) -> date | None:
+    """The day of the last report to kommunfullmäktige: the ärende marked as reported in
+    Samtrygg, or a date the kommun entered for a report made outside it, whichever is later."""
+    from .council_reports import last_reported
+
+    dates = [
+        d for d in (last_reported(municipality), row.last_council_report if row else None) if d
+    ]
+    return max(dates) if dates else None
 
 
 def routines(municipality: Municipality, today: date) -> list[Item]:
     """The kommun's own routines for the law's duties — not the law's requirements: the
     strategic council meets and the report to kommunfullmäktige is made at least once a year."""
     meeting = CouncilMeeting.objects.filter(municipality=municipality).order_by("-date").first()
-    row = _settings(municipality)
-    last = row.last_council_report if row else None
+    last = _last_council_report(municipality, _settings(municipality))
     out = []
     for paragraph, requirement, done, link in (
         (
@@ -353,7 +363,7 @@ def routines(municipality: Municipality, today: date) -> list[Item]:
             "13 §",
             _("Report to kommunfullmäktige every year"),
             last,
-            reverse("compliance", args=[municipality.slug]),
+            reverse("council_reports", args=[municipality.slug]),
         ),
     ):
         if done is None:

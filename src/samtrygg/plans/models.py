@@ -538,3 +538,52 @@ class ComplianceSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.municipality)
+
+
+class CouncilReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REPORTED = "reported", _("Reported to the municipal council")
+
+
+class CouncilReport(models.Model):
+    """The yearly report to kommunfullmäktige (13 §) as an ärende: its diarienummer, the 3–5
+    key messages the coordinator writes, the proposed decision, and — once an explicit action
+    says so — the day it was reported. Its sections are frozen then, so the ärende reads as it
+    was reported however the data change later."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveIntegerField(_("year reported on"))
+    diarienummer = models.CharField(_("diarienummer"), max_length=60, blank=True)
+    key_messages = models.JSONField(_("key messages"), default=list, blank=True)
+    proposed_decision = models.TextField(_("proposed decision"), blank=True)
+    status = models.CharField(
+        max_length=10, choices=CouncilReportStatus.choices, default=CouncilReportStatus.DRAFT
+    )
+    reported_on = models.DateField(_("reported to the municipal council on"), null=True, blank=True)
+    frozen = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year"], name="one_council_report_per_year"
+            ),
+            # A report is "reported" only with the day and the diarienummer it was reported under.
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | (models.Q(reported_on__isnull=False) & ~models.Q(diarienummer="")),
+                name="council_report_reported_has_date_and_dnr",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rapport till kommunfullmäktige {self.year}"

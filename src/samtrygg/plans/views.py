@@ -41,6 +41,7 @@ from .models import (
     ComplianceSettings,
     CouncilMeeting,
     CouncilMember,
+    CouncilReport,
     Evaluation,
     Measure,
     Meeting,
@@ -804,16 +805,126 @@ def compliance_page(request: HttpRequest, access: Access) -> HttpResponse:
 
 @municipality_view()
 def council_report(request: HttpRequest, access: Access, fmt: str) -> HttpResponse:
-    from samtrygg.documents.council_report import docx_bytes, pdf_bytes
+    """The newest ärende to kommunfullmäktige (or this year's draft computed now)."""
+    from samtrygg.documents import council_report as document
+    from samtrygg.documents.download import download
 
-    data = pdf_bytes(access.municipality) if fmt == "pdf" else docx_bytes(access.municipality)
-    kinds = {
-        "pdf": "application/pdf",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    }
-    response = HttpResponse(data, content_type=kinds[fmt])
-    response["Content-Disposition"] = f'attachment; filename="rapport-kommunfullmaktige.{fmt}"'
-    return response
+    report = document.for_municipality(access.municipality)
+    return download(
+        access,
+        report if report.pk else access.municipality,
+        fmt,
+        document.render(report),
+        f"rapport-kommunfullmaktige-{report.year}",
+        document="council_report",
+    )
+
+
+@municipality_view()
+def council_report_list(request: HttpRequest, access: Access) -> HttpResponse:
+    from .council_reports import create_council_report
+
+    if request.method == "POST":
+        access.require(Permission.DECIDE_PLANS)
+        try:
+            year = _chosen(request, "year")
+            report = create_council_report(access, year)
+        except ValidationError as error:
+            _errors(request, None, error)
+            return redirect("council_reports", municipality=access.municipality.slug)
+        return redirect(
+            "council_report_detail",
+            municipality=access.municipality.slug,
+            council_report_id=report.pk,
+        )
+    return render(
+        request,
+        "plans/council_reports.html",
+        {
+            "reports": access.scope(CouncilReport.objects.all()),
+            "can_edit": access.can(Permission.DECIDE_PLANS),
+            "this_year": timezone.localdate().year,
+        },
+    )
+
+
+@municipality_view()
+def council_report_detail(
+    request: HttpRequest, access: Access, council_report_id: int
+) -> HttpResponse:
+    from samtrygg.documents import council_report as document
+
+    from . import council_reports
+
+    report: CouncilReport = access.get_or_404(CouncilReport.objects.all(), pk=council_report_id)
+    if request.method == "POST":
+        access.require(Permission.DECIDE_PLANS)
+        _council_report_post(request, access, report)
+        return redirect(
+            "council_report_detail",
+            municipality=access.municipality.slug,
+            council_report_id=report.pk,
+        )
+    editable = access.can(Permission.DECIDE_PLANS) and report.status == "draft"
+    messages_shown = list(report.key_messages)
+    return render(
+        request,
+        "plans/council_report.html",
+        {
+            "report": report,
+            "document": document.document(report),
+            "editable": editable,
+            "message_fields": messages_shown
+            + [""] * (council_reports.MESSAGES_MAX - len(messages_shown)),
+            "suggestions": council_reports.suggestions(access.municipality, timezone.localdate())
+            if editable
+            else [],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _council_report_post(request: HttpRequest, access: Access, report: CouncilReport) -> None:
+    from . import council_reports
+
+    action = request.POST.get("action")
+    try:
+        if action == "reported":
+            council_reports.mark_reported(access, report, request.POST)
+            messages.success(request, _("The report is marked as reported to kommunfullmäktige."))
+        elif action == "add_suggestion":
+            data = {
+                "diarienummer": report.diarienummer,
+                "proposed_decision": report.proposed_decision,
+                "key_messages": [*report.key_messages, request.POST.get("text", "")],
+            }
+            council_reports.save_council_report(access, report, data)
+        else:
+            council_reports.save_council_report(access, report, request.POST)
+            messages.success(request, _("Saved."))
+    except ValidationError as error:
+        _errors(request, None, error)
+
+
+@municipality_view()
+def council_report_document(
+    request: HttpRequest, access: Access, council_report_id: int, fmt: str
+) -> HttpResponse:
+    from samtrygg.documents import council_report as document
+    from samtrygg.documents.download import download
+
+    report: CouncilReport = access.get_or_404(
+        CouncilReport.objects.select_related("municipality"), pk=council_report_id
+    )
+    return download(
+        access,
+        report,
+        fmt,
+        document.render(report),
+        f"rapport-kommunfullmaktige-{report.year}",
+        document="council_report",
+        status=report.status,
+    )
 
 
 @municipality_view()

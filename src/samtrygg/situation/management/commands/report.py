@@ -36,14 +36,21 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, help="tertial, quarter")
         parser.add_argument("--number", type=int, help="tertial 1–3, quarter 1–4")
         parser.add_argument("--plan", type=int, help="plan: the plan's id")
-        parser.add_argument("--format", choices=["pdf", "docx"], default="pdf")
+        parser.add_argument(
+            "--format",
+            choices=["pdf", "docx"],
+            default=None,
+            help=_("PDF or Word; by default what the output file's name ends in (.docx or .pdf)."),
+        )
         parser.add_argument("-o", "--output", type=Path, required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         from samtrygg.documents.situation_report import data_for_period, docx_bytes, pdf_bytes
 
         municipality = municipality_or_error(options["municipality"])
-        fmt = options["format"]
+        fmt = options["format"] = options["format"] or (
+            "docx" if options["output"].suffix.lower() == ".docx" else "pdf"
+        )
         if options["kind"] == "plan":
             self._plan(municipality, options)
             return
@@ -51,7 +58,7 @@ class Command(BaseCommand):
             from samtrygg.documents import council_report
 
             make = council_report.pdf_bytes if fmt == "pdf" else council_report.docx_bytes
-            content = make(municipality)
+            content = make(council_report.for_municipality(municipality))
             options["output"].write_bytes(content)
             self.stdout.write(
                 _("%(file)s written (%(kb)d kB).")
