@@ -247,6 +247,13 @@ def quick_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(analysis_document, "data_for_analysis", lambda a: {"analysis": a})
     monkeypatch.setattr(analysis_document, "pdf_bytes", lambda data: b"%PDF-1.7 stand-in")
     monkeypatch.setattr(analysis_document, "docx_bytes", lambda data: b"PK stand-in")
+    from samtrygg.documents import evaluation as evaluation_document
+
+    monkeypatch.setattr(
+        evaluation_document,
+        "render",
+        lambda e: {"pdf": lambda: b"%PDF-1.7 stand-in", "docx": lambda: b"PK stand-in"},
+    )
 
 
 @pytest.fixture
@@ -547,6 +554,8 @@ def test_object_routes_are_found() -> None:
     assert "k/<slug:municipality>/incidents/<id:incident_id>/photos/<id:photo_id>/" in patterns
     assert API + "incidents/<incident_id>/transition" in patterns
     assert "me/api-tokens/<id:token_id>/revoke/" in patterns
+    for fmt in ("pdf", "docx"):  # the evaluation as a document (documents/evaluation.py)
+        assert f"k/<slug:municipality>/evaluations/<id:evaluation_id>/document.{fmt}" in patterns
     assert len(patterns) >= 25
 
 

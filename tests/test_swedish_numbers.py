@@ -150,4 +150,10 @@ def test_every_output_writes_numbers_the_swedish_way(demo: Municipality, client:
     assert paths, "the demo has an effect evaluation"
     for path in paths:
         found += problems(path, visible(client.get(path).content.decode()))
+        found += problems(
+            f"{path}document.pdf", pdf_text(client.get(f"{path}document.pdf").content)
+        )
+        found += problems(
+            f"{path}document.docx", docx_text(client.get(f"{path}document.docx").content)
+        )
     assert not found, "\n".join(found[:40])

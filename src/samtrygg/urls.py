@@ -146,6 +146,15 @@ municipality_patterns = [
         plan_views.evaluation_detail,
         name="evaluation_detail",
     ),
+    *(
+        path(
+            f"evaluations/<id:evaluation_id>/document.{fmt}",
+            plan_views.evaluation_document,
+            {"fmt": fmt},
+            name=f"evaluation_document_{fmt}",
+        )
+        for fmt in ("pdf", "docx")
+    ),
     path("agreements/", plan_views.agreement_list, name="agreement_list"),
     path("council/", plan_views.council, name="council"),
     path("promises/", plan_views.promise_list, name="promise_list"),

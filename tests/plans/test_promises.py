@@ -430,6 +430,20 @@ def test_the_follow_up_document_says_the_same_in_pdf_and_word(
         assert found >= 0, f"not in the PDF after position {position}: {line}"
         position = found
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT, object_id=str(promise.pk)).count()
+    # One document (documents/model.py), two renderings: the same words in the same order, the
+    # kommun's name first, a tagged PDF/UA-1, the kommun as the author.
+    from samtrygg.documents import promise_report
+
+    from ..documents import text
+
+    document = promise_report.document(promise)
+    text.assert_same_words(pdf.content, word.content, document)
+    assert text.pdf_ua_failures(pdf.content) == []
+    assert text.word_lines(word.content)[:2] == [world.a.name, expected[0]]
+    for metadata in (text.word_metadata(word.content), text.pdf_metadata(pdf.content)):
+        assert metadata["author"] == world.a.name
+        assert metadata["subject"] == "Medborgarlöfte – uppföljning"
+        assert metadata["title"] == expected[0]
 
 
 def test_the_council_report_lists_the_promises_per_owner(

@@ -324,6 +324,26 @@ def test_tertial_analysis_counts_edit_finalise_and_documents(
         assert not re.search(r"\d\.\d", document), re.findall(r".{20}\d\.\d.{20}", document)
     assert images >= 4  # two maps (areas, hot spots) and two charts
     assert len(Document(io.BytesIO(word_raw)).inline_shapes) >= 4
+    # One document (documents/model.py), two renderings: the same words in the same order, the
+    # kommun's name first, a tagged PDF/UA-1, the kommun as the author.
+    from samtrygg.documents import period_analysis as analysis_document
+
+    from ..documents import text as document_text
+
+    document = analysis_document.document(analysis_document.data_for_analysis(analysis))
+    document_text.assert_same_words(pdf.content, word_raw, document)
+    assert document_text.pdf_ua_failures(pdf.content) == []
+    lines = document_text.word_lines(word_raw)
+    assert lines[:3] == [
+        w.a.name,
+        f"Tertialanalys {w.a.name}",
+        "Tertial 2 2025: 1 maj–31 augusti 2025",
+    ]
+    for metadata in (
+        document_text.word_metadata(word_raw),
+        document_text.pdf_metadata(pdf.content),
+    ):
+        assert metadata["author"] == w.a.name and metadata["subject"] == "Tertialanalys"
     exports = AuditEvent.objects.filter(action=AuditAction.EXPORT, object_id=str(analysis.pk))
     assert sorted(e.changes["format"][1] for e in exports) == ["docx", "pdf"]
     for action in (

@@ -23,6 +23,8 @@ from samtrygg.situation.models import WeeklyPictureSettings
 from samtrygg.tenancy.models import Municipality, Organisation, User
 from samtrygg.tenancy.policy import access_for
 
+from ..documents.text import word_lines
+
 pytestmark = pytest.mark.usefixtures("swedish")
 
 
@@ -63,10 +65,11 @@ def test_page_documents_and_sending(demo: Municipality, client: Client) -> None:
     pdf = client.get(url, {"format": "pdf"}).content
     text = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
     assert "Lägesbild vecka" in text and "Per område" in text
-    from docx import Document
-
-    word = Document(io.BytesIO(client.get(url, {"format": "docx"}).content))
-    assert word.paragraphs[0].text.startswith("Lägesbild vecka")
+    raw = client.get(url, {"format": "docx"}).content
+    # The kommun's name heads the document, then the title.
+    lines = word_lines(raw)
+    assert lines[0] == demo.name and lines[1].startswith("Lägesbild vecka")
+    assert "Per område" in lines
     refused = client.post(url, {"recipients": "inte en adress", "weekday": 0, "hour": 9})
     assert "inte en e-postadress" in refused.content.decode()
     client.post(url, {"recipients": "polis@example.se\nbostad@example.se", "weekday": 0, "hour": 9})
@@ -123,6 +126,7 @@ def test_map_what_happened_where_and_the_meetings_tasks_and_focus(db: Any, clien
     from samtrygg.tenancy.roles import Role
 
     from .. import factories
+    from ..documents.text import assert_same_words, pdf_metadata, pdf_ua_failures, word_metadata
 
     town = factories.municipality("Veckostad")
     organisation = factories.organisation(town, "Veckostads kommun")
@@ -192,6 +196,19 @@ def test_map_what_happened_where_and_the_meetings_tasks_and_focus(db: Any, clien
         for obj in page_.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE])
     ]
     assert images and pictures
+    # One document, two renderings: the same words in the same order, a tagged PDF/UA-1, the
+    # kommun as the author; the map keeps its caption in both.
+    document = weekly_picture.document(
+        weekly_picture.with_map(weekly_picture.build(town, year, week), town), town
+    )
+    assert_same_words(pdf, docx, document)
+    assert pdf_ua_failures(pdf) == []
+    assert f"Karta: händelser per område, vecka {week}." in word
+    assert f"Karta: händelser per område, vecka {week}." in re.sub(r"\s+", " ", pdf_text)
+    for metadata in (word_metadata(docx), pdf_metadata(pdf)):
+        assert metadata["author"] == "Veckostad" and metadata["title"] == f"Lägesbild vecka {week}"
+        assert metadata["subject"] == "EST-lägesbild"
+    assert word_metadata(docx)["language"] == "sv-SE"
     client.force_login(viewer)
     page = client.get(url).content.decode()
     assert line not in page and "sammanställningar" in page

@@ -1,31 +1,34 @@
-"""The tertial (or quarterly) analysis as PDF (WeasyPrint) and Word (python-docx). Its sections
-(headings, sentences, tables as text cells, images with captions) are built once here, in
-Swedish and through the one formatter, and both renderers only lay them out, so the PDF and the
-Word file say the same."""
+"""The tertial (or quarterly) analysis as one document (documents/model.py): its sections
+(headings, sentences, tables as text cells, images with captions) are built once here, through
+the translation system and the one formatter, and the PDF and the Word file (documents/render.py)
+only lay them out, so the two say the same."""
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from samtrygg.core import formatting
 from samtrygg.situation import period_analysis as pa
 from samtrygg.situation.models import AnalysisStatus, PeriodAnalysis
 
+from . import render as render_document
+from .model import Document, Section
 from .situation_report import base_map_credit, render_images, reported_crime_table, summary_sentence
 
-TITLES = {"tertial": "Tertialanalys", "quarter": "Kvartalsanalys"}
+
+def _titles() -> dict[str, str]:
+    return {"tertial": _("Tertial analysis"), "quarter": _("Quarterly analysis")}
 
 
 @dataclass
 class AnalysisDocument:
-    municipality: str
+    municipality: Any  # tenancy.Municipality: the author
     kind: str
     year: int
     number: int
@@ -39,17 +42,6 @@ class AnalysisDocument:
     status: str = AnalysisStatus.DRAFT
     finalised: str = ""  # "1 september 2026 av …"
     generated_at: str = ""
-
-
-@dataclass
-class Section:
-    heading: str
-    paragraphs: list[str] = field(default_factory=list)
-    bullets: list[str] = field(default_factory=list)
-    header: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
-    images: list[tuple[str, str]] = field(default_factory=list)  # (image name, caption)
-    notes: list[str] = field(default_factory=list)  # after the table and images
 
 
 def data_for_analysis(analysis: PeriodAnalysis) -> AnalysisDocument:
@@ -66,10 +58,13 @@ def data_for_analysis(analysis: PeriodAnalysis) -> AnalysisDocument:
         by = analysis.finalised_by
         with translation.override("sv"):
             finalised = formatting.day(timezone.localtime(analysis.finalised_at).date())
-        if by is not None:
-            finalised += f" av {by.full_name or by.email}"
+            if by is not None:
+                finalised = _("%(date)s by %(name)s") % {
+                    "date": finalised,
+                    "name": by.full_name or by.email,
+                }
     return AnalysisDocument(
-        municipality=analysis.municipality.name,
+        municipality=analysis.municipality,
         kind=analysis.kind,
         year=analysis.year,
         number=analysis.number,
@@ -91,7 +86,7 @@ def data_for_period(municipality: Any, kind: str, year: int, number: int) -> Ana
     period = pa.period_of(kind, year, number)
     content = pa.build(municipality, period)
     return AnalysisDocument(
-        municipality=municipality.name,
+        municipality=municipality,
         kind=kind,
         year=year,
         number=number,
@@ -105,11 +100,11 @@ def data_for_period(municipality: Any, kind: str, year: int, number: int) -> Ana
 
 
 def _n(value: int | None) -> str:
-    return "dolt" if value is None else formatting.number(value)
+    return _("hidden") if value is None else formatting.number(value)
 
 
 def title(doc: AnalysisDocument) -> str:
-    return f"{TITLES[doc.kind]} {doc.municipality}"
+    return f"{_titles()[doc.kind]} {doc.municipality.name}"
 
 
 def period_heading(doc: AnalysisDocument) -> str:
@@ -119,8 +114,11 @@ def period_heading(doc: AnalysisDocument) -> str:
 
 def status_line(doc: AnalysisDocument) -> str:
     if doc.status == AnalysisStatus.FINAL:
-        return f"Slutlig, fastställd {doc.finalised}. Framställd {doc.generated_at}."
-    return f"Utkast – inte fastställt. Framställt {doc.generated_at}."
+        return _("Final, adopted %(finalised)s. Produced %(at)s.") % {
+            "finalised": doc.finalised,
+            "at": doc.generated_at,
+        }
+    return _("Draft – not adopted. Produced %(at)s.") % {"at": doc.generated_at}
 
 
 def sections(doc: AnalysisDocument) -> list[Section]:
@@ -133,49 +131,65 @@ def _sections(doc: AnalysisDocument) -> list[Section]:
     previous = [date.fromisoformat(d) for d in c["previous_period"]]
     out = [
         Section(
-            "Det viktigaste",
+            _("The most important"),
             bullets=doc.key_messages,
-            paragraphs=[] if doc.key_messages else ["Inga budskap valda ännu."],
+            paragraphs=[] if doc.key_messages else [_("No messages chosen yet.")],
         ),
         Section(
-            "Sammanfattning",
+            _("Summary"),
             paragraphs=[
                 pa.year_earlier_words(summary_sentence(c)),
-                f"Jämförelseperiod: {formatting.period(*previous)}, samma period året före.",
+                _("Comparison period: %(period)s, the same period a year earlier.")
+                % {"period": formatting.period(*previous)},
             ],
         ),
         Section(
-            "Vad hände: händelser per kategori",
-            header=["Kategori", "Perioden", "Samma period året före"],
+            _("What happened: incidents per category"),
+            header=[_("Category"), _("The period"), _("The same period a year earlier")],
             rows=[[r["category"], _n(r["count"]), _n(r["previous"])] for r in c["by_category"]],
-            images=[("chart_categories", "Händelser per kategori, perioden och året före.")],
+            images=[
+                (
+                    "chart_categories",
+                    _("Incidents per category, the period and the year before."),
+                )
+            ],
         ),
         Section(
-            "Var: händelser per område",
-            header=["Område", "Perioden", "Samma period året före"],
+            _("Where: incidents per area"),
+            header=[
+                pgettext("place", "Area"),
+                _("The period"),
+                _("The same period a year earlier"),
+            ],
             rows=[[r["area"], _n(r["count"]), _n(r["previous"])] for r in c["by_area"]],
             images=[
-                ("map_areas", "Händelser per område."),
+                ("map_areas", _("Incidents per area.")),
                 (
                     "map_hotspots",
-                    "Heta punkter: platser med tydligt fler händelser än omgivningen.",
+                    _("Hot spots: places with clearly more incidents than their surroundings."),
                 ),
             ],
             notes=[
                 *(
-                    f"Heta punkter i {s['area']}: {formatting.percent(s['surface_percent'], 1)} "
-                    f"av ytan, {formatting.percent(s['incident_percent'])} av händelserna "
-                    "med plats."
+                    _(
+                        "Hot spots in %(area)s: %(surface)s of the surface, %(incidents)s of "
+                        "the incidents with a place."
+                    )
+                    % {
+                        "area": s["area"],
+                        "surface": formatting.percent(s["surface_percent"], 1),
+                        "incidents": formatting.percent(s["incident_percent"]),
+                    }
                     for s in c.get("hotspot_shares", [])[:5]
                 ),
                 *([base_map_credit()] if base_map_credit() else []),
             ],
         ),
         Section(
-            "Trend: händelser per månad",
-            header=["Månad", "Händelser"],
+            _("Trend: incidents per month"),
+            header=[_("Month"), _("Incidents")],
             rows=[[r["month"], _n(r["count"])] for r in c["monthly"]],
-            images=[("chart_monthly", "Händelser per månad.")],
+            images=[("chart_monthly", _("Incidents per month."))],
         ),
         _coverage(c),
         _done(c),
@@ -185,7 +199,7 @@ def _sections(doc: AnalysisDocument) -> list[Section]:
     if crime:
         out.append(
             Section(
-                "Sammanhang: anmälda brott per 100 000 invånare",
+                _("Context: reported crimes per 100 000 inhabitants"),
                 paragraphs=[crime["intro"]],
                 header=crime["header"],
                 rows=crime["rows"],
@@ -193,20 +207,24 @@ def _sections(doc: AnalysisDocument) -> list[Section]:
             )
         )
     out += [
-        Section("Bedömning", paragraphs=_paragraphs(doc.assessment, "Bedömningen saknas ännu.")),
+        Section(_("Assessment"), paragraphs=_paragraphs(doc.assessment, _("No assessment yet."))),
         Section(
-            "Förslag till beslut",
-            paragraphs=_paragraphs(doc.proposals, "Inga förslag till beslut ännu."),
+            _("Proposed decision"),
+            paragraphs=_paragraphs(doc.proposals, _("No proposed decisions yet.")),
         ),
         Section(
-            "Källor och metod",
+            _("Sources and method"),
             bullets=c["sources"],
             paragraphs=[
-                "Händelser i kategorier med begränsad synlighet ingår inte. Antal under "
-                f"{c['threshold']} visas inte, och inte heller antal som annars kunde räknas "
-                "fram ur dem: båda står som ”dolt”. Jämförelsen görs med samma kalenderperiod "
-                "året före, och ingen förändring anges där uppgifterna börjar sent eller där "
-                "antalet rapporterande organisationer ändrats mycket."
+                _(
+                    "Incidents in categories with restricted visibility are not included. "
+                    "Counts under %(threshold)s are not shown, nor are counts that could "
+                    "otherwise be worked out from them: both read “hidden”. The comparison is "
+                    "with the same calendar period a year earlier, and no change is given "
+                    "where the data start late or where the number of reporting organisations "
+                    "changed a lot."
+                )
+                % {"threshold": c["threshold"]}
             ],
         ),
     ]
@@ -222,7 +240,7 @@ def _coverage(c: dict[str, Any]) -> Section:
     cov = c["coverage"]
     weeks = len(cov["weeks"])
     return Section(
-        "Rapportering vecka för vecka",
+        _("Reporting week by week"),
         paragraphs=[
             ngettext(
                 "%(n)s weekly report was received",
@@ -241,7 +259,7 @@ def _coverage(c: dict[str, Any]) -> Section:
             + ngettext("over %(n)s week.", "over %(n)s weeks.", weeks)
             % {"n": formatting.number(weeks)}
         ],
-        header=["Vecka", "Rapporter", "Organisationer"],
+        header=[_("Week"), _("Reports"), _("Organisations")],
         rows=[
             [str(week), formatting.number(n), formatting.number(orgs)]
             for week, n, orgs in cov["weeks"]
@@ -253,7 +271,7 @@ def _done(c: dict[str, Any]) -> Section:
     held, tasks = c["meetings"], c["tasks"]
     as_of = formatting.day(date.fromisoformat(c["as_of"]))
     return Section(
-        "Vad gjordes: EST-möten, beslut och uppgifter",
+        _("What was done: EST meetings, decisions and tasks"),
         paragraphs=[
             ngettext("%(n)s EST meeting was held", "%(n)s EST meetings were held", held["weekly"])
             % {"n": formatting.number(held["weekly"])}
@@ -264,15 +282,24 @@ def _done(c: dict[str, Any]) -> Section:
                 if held["other"]
                 else "."
             ),
-            f"Uppgifter från mötena den {as_of}: {formatting.number(tasks['total'])} i alla; "
-            f"gjorda {formatting.number(tasks['done'])}, pågående "
-            f"{formatting.number(tasks['open'])}, försenade {formatting.number(tasks['overdue'])}.",
+            _(
+                "Tasks from the meetings on %(date)s: %(total)s in all; done %(done)s, "
+                "ongoing %(open)s, overdue %(overdue)s."
+            )
+            % {
+                "date": as_of,
+                "total": formatting.number(tasks["total"]),
+                "done": formatting.number(tasks["done"]),
+                "open": formatting.number(tasks["open"]),
+                "overdue": formatting.number(tasks["overdue"]),
+            },
         ],
         bullets=[
-            f"Beslut {formatting.day(date.fromisoformat(day))}: {text}"
+            _("Decision %(date)s: %(text)s")
+            % {"date": formatting.day(date.fromisoformat(day)), "text": text}
             for day, text in c["decisions"]
         ],
-        header=["Uppgift som inte är gjord", "Organisation", "Klar senast", "Läge"]
+        header=[_("Task not done"), _("Organisation"), pgettext("deadline", "Due"), _("State")]
         if c["unfinished"]
         else [],
         rows=[
@@ -280,62 +307,67 @@ def _done(c: dict[str, Any]) -> Section:
                 text,
                 organisation,
                 formatting.day(date.fromisoformat(due)),
-                "försenad" if late else "pågår",
+                pgettext("task", "overdue") if late else pgettext("task", "ongoing"),
             ]
             for text, organisation, due, late in c["unfinished"]
         ],
     )
 
 
+def _colour(colour: str) -> str:
+    return {
+        "green": pgettext("follow-up", "green"),
+        "yellow": pgettext("follow-up", "yellow"),
+        "red": pgettext("follow-up", "red"),
+    }.get(colour, _("no follow-up"))
+
+
 def _measures(c: dict[str, Any]) -> Section:
     plan = c["measures"]
     if plan["plan"] is None:
         return Section(
-            "Åtgärdsplanens åtgärder",
-            paragraphs=["Ingen beslutad åtgärdsplan gäller för perioden."],
+            _("The åtgärdsplan's measures"),
+            paragraphs=[_("No decided åtgärdsplan applies to the period.")],
         )
     return Section(
-        "Åtgärdsplanens åtgärder",
-        paragraphs=[f"Åtgärdsplan: {plan['plan']}. Färgen är den senaste uppföljningens."],
-        header=["Åtgärd", "Ansvarig", "Klar senast", "Senaste uppföljning"],
+        _("The åtgärdsplan's measures"),
+        paragraphs=[
+            _("Åtgärdsplan: %(plan)s. The colour is the latest follow-up's.")
+            % {"plan": plan["plan"]}
+        ],
+        header=[_("Measure"), _("Responsible"), pgettext("deadline", "Due"), _("Latest follow-up")],
         rows=[
             [
                 title_,
                 responsible,
                 formatting.day(date.fromisoformat(deadline)),
-                pa.COLOURS_SV[colour]
-                + (f" ({formatting.day(date.fromisoformat(on))})" if on else ""),
+                _colour(colour) + (f" ({formatting.day(date.fromisoformat(on))})" if on else ""),
             ]
             for title_, responsible, deadline, colour, on in plan["rows"]
         ],
     )
 
 
-def pdf_bytes(doc: AnalysisDocument) -> bytes:
-    from weasyprint import HTML
-
+def document(doc: AnalysisDocument) -> Document:
     with translation.override("sv"):
-        html = render_to_string(
-            "documents/period_analysis.html",
-            {
-                "title": title(doc),
-                "period": period_heading(doc),
-                "status": status_line(doc),
-                "doc": doc,
-                "sections": sections(doc),
-                "images": doc.images,
-            },
+        return Document(
+            title=title(doc),
+            subject=_titles()[doc.kind],
+            lead=[period_heading(doc), status_line(doc)],
+            sections=_sections(doc),
+            images=doc.images,
+            municipality=doc.municipality,
+            keywords=[
+                _titles()[doc.kind].lower(),
+                pa.heading(doc.kind, doc.year, doc.number),
+                _("crime prevention"),
+            ],
         )
-    return HTML(string=html).write_pdf()
+
+
+def pdf_bytes(doc: AnalysisDocument) -> bytes:
+    return render_document.pdf(document(doc))
 
 
 def docx_bytes(doc: AnalysisDocument) -> bytes:
-    from .word import sections_docx
-
-    with translation.override("sv"):
-        document = sections_docx(
-            title(doc), [period_heading(doc), status_line(doc)], sections(doc), doc.images
-        )
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return render_document.docx(document(doc))

@@ -1,22 +1,21 @@
-"""The follow-up document of one medborgarlöfte as PDF (WeasyPrint) and Word (python-docx): the
+"""The follow-up document of one medborgarlöfte as one document (documents/model.py): the
 promise, then per party (Kommunen lovar, Polisen lovar, Tillsammans lovar vi) its activities
-with their status and every follow-up. The sections are built once here, in Swedish and through
-the one formatter, and both renderers only lay them out (documents/period_analysis.Section), so
-the PDF and the Word file say the same."""
+with their status and every follow-up. The sections are built once here, through the translation
+system and the one formatter, and the PDF and the Word file (documents/render.py) only lay them
+out, so the two say the same."""
 
 from __future__ import annotations
 
-import io
-
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from samtrygg.core import formatting
 from samtrygg.plans import promises
 from samtrygg.plans.models import CitizenPromise
 
-from .period_analysis import Section
+from . import render as render_document
+from .model import Document, Section
 
 KINDS = {
     "pdf": "application/pdf",
@@ -25,18 +24,25 @@ KINDS = {
 
 
 def title(promise: CitizenPromise) -> str:
-    return f"Uppföljning av medborgarlöfte: {promise.title}"
+    with translation.override("sv"):
+        return _("Follow-up of a medborgarlöfte: %(title)s") % {"title": promise.title}
 
 
 def lead(promise: CitizenPromise) -> list[str]:
     with translation.override("sv"):
         lines = [
-            f"Period: {formatting.period(promise.period_start, promise.period_end)}. "
-            f"Status: {promise.get_status_display()}.",
+            _("Period: %(period)s. Status: %(status)s.")
+            % {
+                "period": formatting.period(promise.period_start, promise.period_end),
+                "status": promise.get_status_display(),
+            },
         ]
         if promise.agreement is not None:
-            lines.append(f"Del av samverkansöverenskommelsen {promise.agreement.title}.")
-        lines.append(f"Framställd {formatting.day(timezone.localdate())}.")
+            lines.append(
+                _("Part of the samverkansöverenskommelse %(title)s.")
+                % {"title": promise.agreement.title}
+            )
+        lines.append(_("Produced %(date)s.") % {"date": formatting.day(timezone.localdate())})
     return lines
 
 
@@ -46,10 +52,10 @@ def sections(promise: CitizenPromise) -> list[Section]:
 
 
 def _sections(promise: CitizenPromise) -> list[Section]:
-    out = [Section("Löftet till invånarna", paragraphs=[promise.public_text])]
+    out = [Section(_("The promise to the residents"), paragraphs=[promise.public_text])]
     for part in promises.parts(promise):
         if not part.activities:
-            out.append(Section(part.label, paragraphs=["Inga aktiviteter."]))
+            out.append(Section(part.label, paragraphs=[_("No activities.")]))
             continue
         rows = []
         bullets = []
@@ -60,7 +66,7 @@ def _sections(promise: CitizenPromise) -> list[Section]:
                     activity.text,
                     activity.organisation.name if activity.organisation else "–",
                     activity.get_status_display(),
-                    formatting.day(latest.date) if latest else "Inte uppföljd",
+                    formatting.day(latest.date) if latest else _("Not followed up"),
                 ]
             )
             for follow_up in activity.follow_ups.all():
@@ -73,43 +79,32 @@ def _sections(promise: CitizenPromise) -> list[Section]:
         out.append(
             Section(
                 part.label,
-                header=["Aktivitet", "Ansvarig", "Status", "Senast uppföljd"],
+                header=[_("Activity"), _("Responsible"), _("Status"), _("Last followed up")],
                 rows=rows,
-                notes=["Uppföljningar:", *bullets] if bullets else ["Inga uppföljningar ännu."],
+                notes=[_("Follow-ups:"), *bullets] if bullets else [_("No follow-ups yet.")],
             )
         )
     return out
 
 
-def pdf_bytes(promise: CitizenPromise) -> bytes:
-    from weasyprint import HTML
-
-    lines = lead(promise)
+def document(promise: CitizenPromise) -> Document:
     with translation.override("sv"):
-        html = render_to_string(
-            "documents/period_analysis.html",
-            {
-                "title": title(promise),
-                "period": lines[0],
-                "status": " ".join(lines[1:]),
-                "sections": sections(promise),
-                "images": {},
-            },
+        return Document(
+            title=title(promise),
+            subject=_("Medborgarlöfte – follow-up"),
+            lead=lead(promise),
+            sections=sections(promise),
+            municipality=promise.municipality,
+            keywords=[_("medborgarlöfte"), _("follow-up"), _("crime prevention")],
         )
-    return HTML(string=html).write_pdf()
+
+
+def pdf_bytes(promise: CitizenPromise) -> bytes:
+    return render_document.pdf(document(promise))
 
 
 def docx_bytes(promise: CitizenPromise) -> bytes:
-    from .word import sections_docx
-
-    lines = lead(promise)
-    with translation.override("sv"):
-        document = sections_docx(
-            title(promise), [lines[0], " ".join(lines[1:])], sections(promise), {}
-        )
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return render_document.docx(document(promise))
 
 
 def response(promise: CitizenPromise, fmt: str) -> HttpResponse:

@@ -294,25 +294,3 @@ def situation_report_docx(data: DocumentData, methods: list[tuple[str, str]]) ->
         document.add_heading(heading, 2)
         document.add_paragraph(text)
     return document
-
-
-def sections_docx(title: str, lead: list[str], sections: list[Any], images: dict[str, str]) -> Any:
-    """A document of plain sections (documents/period_analysis.Section): heading, paragraphs,
-    bullets, a table of text cells, images with captions, notes; page numbers in the footer."""
-    document = _new_document()
-    document.add_heading(title, level=0)
-    for line in lead:
-        document.add_paragraph(line)
-    for section in sections:
-        document.add_heading(section.heading, level=1)
-        for text in section.paragraphs:
-            document.add_paragraph(text)
-        for text in section.bullets:
-            document.add_paragraph(text, style="List Bullet")
-        if section.header:
-            _table(document, section.header, section.rows)
-        for name, caption in section.images:
-            _image(document, images.get(name), caption)
-        for text in section.notes:
-            document.add_paragraph(text)
-    return document

@@ -3,7 +3,6 @@ and minutes as PDF and Word sent to the participants."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,11 +11,15 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import diff, record
+from samtrygg.core import formatting
+from samtrygg.documents import render as render_document
+from samtrygg.documents.model import Document, Section
 from samtrygg.incidents.models import AreaAssessment, Incident, Status, Visibility
 from samtrygg.incidents.services import check_free_text
 from samtrygg.tenancy.models import User
@@ -176,44 +179,79 @@ def open_earlier_tasks(meeting: Meeting) -> list[MeetingTask]:
     )
 
 
-def _minutes_context(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "m": meeting,
-        "a": meeting.agenda,
-        "tasks": meeting.tasks.select_related("organisation", "measure"),
-    }
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def minutes_document(meeting: Meeting) -> Document:
+    """The minutes as one document (documents/model.py) for the PDF and the Word file."""
+    with translation.override("sv"):
+        agenda = meeting.agenda or {}
+        participants = ", ".join(o.name for o in meeting.participants.all()) or "–"
+        since = agenda.get("since")
+        found = [
+            f"{h['area']}: "
+            + ngettext("%(n)s square", "%(n)s squares", h["squares"])
+            % {"n": formatting.number(h["squares"])}
+            for h in agenda.get("hotspots", [])
+        ] + [_("Alert: %(category)s") % {"category": a} for a in agenda.get("alerts", [])]
+        tasks = [
+            _("%(task)s – %(organisation)s, due %(date)s")
+            % {
+                "task": t.text,
+                "organisation": t.organisation.name,
+                "date": formatting.day(t.due),
+            }
+            + (
+                " " + _("(measure: %(measure)s)") % {"measure": t.measure.title}
+                if t.measure
+                else ""
+            )
+            for t in meeting.tasks.select_related("organisation", "measure")
+        ]
+        return Document(
+            title=_("Minutes: %(kind)s %(date)s")
+            % {"kind": meeting.get_kind_display(), "date": formatting.day(meeting.date)},
+            subject=_("Minutes"),
+            lead=[_("Participants: %(names)s") % {"names": participants}],
+            sections=[
+                Section(
+                    _("New incidents per area since %(date)s")
+                    % {"date": formatting.day(date.fromisoformat(since))}
+                    if since
+                    else _("New incidents per area since the last meeting"),
+                    bullets=[
+                        f"{r['area']}: {formatting.number(r['count'])}"
+                        for r in agenda.get("new_per_area", [])
+                    ],
+                    paragraphs=[] if agenda.get("new_per_area") else [_("None.")],
+                ),
+                Section(
+                    _("Hot spots and alerts"),
+                    paragraphs=[
+                        *([] if found else [_("None.")]),
+                        _("Overdue cases: %(n)s.")
+                        % {"n": formatting.number(agenda.get("overdue_cases", 0))},
+                    ],
+                    bullets=found,
+                ),
+                Section(
+                    _("Decisions"),
+                    paragraphs=_lines(meeting.decisions) or [_("No decisions recorded.")],
+                ),
+                Section(_("Tasks"), bullets=tasks, paragraphs=[] if tasks else [_("None.")]),
+            ],
+            municipality=meeting.municipality,
+            keywords=[pgettext("meeting", "minutes"), _("EST"), meeting.get_kind_display()],
+        )
 
 
 def minutes_pdf(meeting: Meeting) -> bytes:
-    from weasyprint import HTML
-
-    with translation.override("sv"):
-        html = render_to_string("documents/minutes.html", _minutes_context(meeting))
-    return HTML(string=html).write_pdf()
+    return render_document.pdf(minutes_document(meeting))
 
 
 def minutes_docx(meeting: Meeting) -> bytes:
-    from docx import Document
-
-    document = Document()
-    document.add_heading(
-        f"Minnesanteckningar: {meeting.get_kind_display()} {meeting.date:%Y-%m-%d}", 0
-    )
-    document.add_paragraph("Deltagare: " + ", ".join(o.name for o in meeting.participants.all()))
-    document.add_heading("Nya händelser per område sedan förra mötet", 1)
-    for row in meeting.agenda.get("new_per_area", []):
-        document.add_paragraph(f"{row['area']}: {row['count']}", style="List Bullet")
-    document.add_heading("Beslut", 1)
-    document.add_paragraph(meeting.decisions or "Inga beslut antecknade.")
-    document.add_heading("Uppgifter", 1)
-    for task in meeting.tasks.select_related("organisation"):
-        document.add_paragraph(
-            f"{task.text} – {task.organisation.name}, senast {task.due:%Y-%m-%d}",
-            style="List Bullet",
-        )
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return render_document.docx(minutes_document(meeting))
 
 
 def minutes_response(meeting: Meeting, fmt: str) -> HttpResponse:

@@ -465,6 +465,29 @@ def evaluation_detail(request: HttpRequest, access: Access, evaluation_id: int) 
     )
 
 
+@municipality_view()
+def evaluation_document(
+    request: HttpRequest, access: Access, evaluation_id: int, fmt: str
+) -> HttpResponse:
+    """The evaluation as a document (PDF or Word) for everyone who may read its page; the
+    export is logged."""
+    from samtrygg.documents import evaluation as evaluation_document
+    from samtrygg.documents.download import download
+
+    evaluation: Evaluation = access.get_or_404(
+        Evaluation.objects.select_related("municipality", "measure__responsible"),
+        pk=evaluation_id,
+    )
+    return download(
+        access,
+        evaluation,
+        fmt,
+        evaluation_document.render(evaluation),
+        f"utvardering-{evaluation.pk}",
+        document="evaluation",
+    )
+
+
 def _series_rows(series: dict[str, list[list[Any]]]) -> list[tuple[str, Any, Any]]:
     """The chart's monthly counts as table rows: month, treated area, comparison area."""
     treated = dict(series.get("treated", []))

@@ -290,7 +290,8 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
     content = picture.with_map(content, access.municipality)
     fmt = request.GET.get("format")
     if fmt in ("pdf", "docx"):
-        data = picture.pdf_bytes(content) if fmt == "pdf" else picture.docx_bytes(content)
+        make = picture.pdf_bytes if fmt == "pdf" else picture.docx_bytes
+        data = make(content, access.municipality)
         kinds = {
             "pdf": "application/pdf",
             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -305,7 +306,7 @@ def weekly_picture(request: HttpRequest, access: Access) -> HttpResponse:
             "c": content,
             "meeting_heading": picture.meeting_heading(content),
             "tasks": [picture.task_line(t) for t in content["tasks"]],
-            "happenings_hidden": picture.HAPPENINGS_HIDDEN,
+            "happenings_hidden": picture.happenings_hidden(),
             "form": form if may_send else None,
             "settings": current,
         },

@@ -6,7 +6,6 @@ weekday."""
 from __future__ import annotations
 
 import base64
-import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,15 +13,18 @@ import numpy as np
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from samtrygg.analysis.alerts import farrington
 from samtrygg.analysis.hotspots import gi_star
 from samtrygg.areas.models import Area
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
+from samtrygg.core import formatting
+from samtrygg.documents import render as render_document
+from samtrygg.documents.model import Document, Section
 from samtrygg.incidents.models import AreaAssessment, Category, Incident, Status
 from samtrygg.incidents.weekly import missing_reporters
 from samtrygg.tenancy.models import Municipality
@@ -295,109 +297,173 @@ def _shown_categories(release: Release) -> set[str]:
     return {labels[pk] for pk, value in zip(release.category_ids, table, strict=True) if value}
 
 
-HAPPENINGS_HIDDEN = (
-    "Listan över enskilda händelser ingår inte i den här versionen, som bara visar "
-    "sammanställningar."
-)
+def happenings_hidden() -> str:
+    return _("The list of single incidents is not part of this version, which shows totals only.")
 
 
 def meeting_heading(content: dict[str, Any]) -> str:
     if content.get("meeting"):
-        return f"Gjort sedan förra veckan (uppgifter från EST-mötet {content['meeting']:%Y-%m-%d})"
-    return "Gjort sedan förra veckan"
+        return _("Done since last week (tasks from the EST meeting %(date)s)") % {
+            "date": f"{content['meeting']:%Y-%m-%d}"
+        }
+    return _("Done since last week")
 
 
 def task_line(task: dict[str, Any]) -> str:
-    state = "klart" if task["done"] else f"inte klart, senast {task['due']:%Y-%m-%d}"
+    if task["done"]:
+        state = pgettext("task", "done")
+    else:
+        state = _("not done, due %(date)s") % {"date": f"{task['due']:%Y-%m-%d}"}
     return f"{task['text']} – {task['organisation']} ({state})"
 
 
-def pdf_bytes(content: dict[str, Any]) -> bytes:
-    from weasyprint import HTML
-
-    with translation.override("sv"):
-        html = render_to_string(
-            "documents/weekly_picture.html",
-            {
-                "c": content,
-                "meeting_heading": meeting_heading(content),
-                "tasks": [task_line(t) for t in content["tasks"]],
-                "happenings_hidden": HAPPENINGS_HIDDEN,
-            },
-        )
-    return HTML(string=html).write_pdf()
+def _count(value: Any) -> str:
+    """A count as the one formatter writes it; a hidden one as the word the release gives."""
+    return formatting.number(value) if isinstance(value, int) else str(value)
 
 
-def docx_bytes(content: dict[str, Any]) -> bytes:
-    from docx import Document
-    from docx.shared import Cm
-
-    document = Document()
-    document.add_heading(f"Lägesbild vecka {content['week']} – {content['municipality']}", 0)
-    document.add_paragraph(
-        f"{content['monday']:%Y-%m-%d} – {content['sunday']:%Y-%m-%d}: "
-        f"{content['total']} händelser ({content['previous_total']} veckan före). "
-        f"{content['missing']} rapportörer har inte rapporterat."
+def _lead(content: dict[str, Any]) -> list[str]:
+    total, previous = content["total"], content["previous_total"]
+    incidents = (
+        formatting.incidents(total)
+        if isinstance(total, int)
+        else ngettext("%(n)s incident", "%(n)s incidents", 2) % {"n": total}
     )
-    sections = [
-        (
-            "Per område",
-            ["Område", "Händelser", "Veckan före", "Vanligast"],
-            [
-                [r["area"], r["count"], r["previous"], ", ".join(r["main"])]
+    return [
+        _("%(period)s: %(incidents)s (%(before)s the week before).")
+        % {
+            "period": formatting.period(content["monday"], content["sunday"]),
+            "incidents": incidents,
+            "before": _count(previous),
+        }
+        + " "
+        + ngettext(
+            "%(n)s reporter has not reported.",
+            "%(n)s reporters have not reported.",
+            content["missing"],
+        )
+        % {"n": formatting.number(content["missing"])}
+        + " "
+        + _("Categories with restricted visibility are left out."),
+    ]
+
+
+def _sections(content: dict[str, Any]) -> list[Section]:
+    area_header = [
+        pgettext("place", "Area"),
+        _("Incidents"),
+        _("The week before"),
+        _("Most common"),
+    ]
+    out = [
+        Section(
+            _("Per area"),
+            header=area_header if content["per_area"] else [],
+            rows=[
+                [r["area"], _count(r["count"]), _count(r["previous"]), ", ".join(r["main"])]
                 for r in content["per_area"]
             ],
+            paragraphs=[] if content["per_area"] else [_("None.")],
         ),
-        (
-            "Områdesbedömningar",
-            ["Område", "Bedömning", "Av", "Kommentar"],
-            [[a["area"], a["level"], a["by"], a["comment"]] for a in content["assessments"]],
+        Section(
+            _("Assessments of the areas"),
+            header=[pgettext("place", "Area"), _("Assessment"), _("By"), _("Comment")]
+            if content["assessments"]
+            else [],
+            rows=[[a["area"], a["level"], a["by"], a["comment"]] for a in content["assessments"]],
+            paragraphs=[] if content["assessments"] else [_("No assessments.")],
         ),
-        (
-            "Heta punkter (4 veckor)",
-            ["Område", "Rutor"],
-            [[h["area"], h["squares"]] for h in content["hotspots"]],
+        Section(
+            _("Hot spots, last four weeks"),
+            bullets=[
+                ngettext(
+                    "%(area)s: %(n)s square (Gi*, 95 %%)",
+                    "%(area)s: %(n)s squares (Gi*, 95 %%)",
+                    h["squares"],
+                )
+                % {"area": h["area"], "n": formatting.number(h["squares"])}
+                for h in content["hotspots"]
+            ],
+            paragraphs=[] if content["hotspots"] else [_("None.")],
         ),
-        (
-            "Öppna och försenade ärenden",
-            ["Organisation", "Öppna", "Försenade"],
-            [[c["organisation"], c["open"], c["overdue"]] for c in content["cases"]],
+        Section(
+            _("Alerts"),
+            paragraphs=[
+                _("Unusually many incidents this week: %(categories)s.")
+                % {"categories": ", ".join(content["alerts"])}
+                if content["alerts"]
+                else _("No unusual increases.")
+            ],
+        ),
+        Section(
+            _("Open and overdue cases"),
+            header=[_("Organisation"), pgettext("cases", "Open"), pgettext("cases", "Overdue")]
+            if content["cases"]
+            else [],
+            rows=[
+                [c["organisation"], _count(c["open"]), _count(c["overdue"])]
+                for c in content["cases"]
+            ],
+            paragraphs=[] if content["cases"] else [_("No open cases.")],
+        ),
+        Section(
+            _("Map"),
+            images=[("map", map_caption(content))] if content.get("map") else [],
+            paragraphs=[]
+            if content.get("map")
+            else [_("No map: the municipality's boundary is missing.")],
         ),
     ]
-    for heading, header, rows in sections:
-        document.add_heading(heading, 1)
-        if not rows:
-            document.add_paragraph("Inga.")
-            continue
-        table = document.add_table(rows=1, cols=len(header))
-        table.style = "Light Grid Accent 1"
-        for cell, value in zip(table.rows[0].cells, header, strict=True):
-            cell.text = value
-        for row in rows:
-            for cell, value in zip(table.add_row().cells, row, strict=True):
-                cell.text = str(value)
-    document.add_heading("Larm", 1)
-    document.add_paragraph(", ".join(content["alerts"]) or "Inga ovanliga ökningar.")
-    if content.get("map"):
-        document.add_heading("Karta", 1)
-        document.add_picture(io.BytesIO(base64.b64decode(content["map"])), width=Cm(15))
-    document.add_heading("Vad hände var", 1)
-    if content["happenings"] is None:
-        document.add_paragraph(HAPPENINGS_HIDDEN)
-    for group in content["happenings"] or []:
-        document.add_heading(group["area"], 2)
-        for item in group["items"]:
-            document.add_paragraph(item, style="List Bullet")
-    document.add_heading(meeting_heading(content), 1)
-    for task in content["tasks"]:
-        document.add_paragraph(task_line(task), style="List Bullet")
-    if not content["tasks"]:
-        document.add_paragraph("Inga uppgifter.")
-    document.add_heading("Fokus nästa vecka", 1)
-    document.add_paragraph(content["focus"] or "Inget beslutat.")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    happenings = content["happenings"]
+    out.append(
+        Section(
+            _("What happened where"),
+            paragraphs=[happenings_hidden()]
+            if happenings is None
+            else ([] if happenings else [_("None.")]),
+        )
+    )
+    out += [Section(g["area"], bullets=g["items"], level=2) for g in happenings or []]
+    tasks = [task_line(t) for t in content["tasks"]]
+    out += [
+        Section(
+            meeting_heading(content),
+            bullets=tasks,
+            paragraphs=[] if tasks else [_("No tasks.")],
+        ),
+        Section(
+            _("Focus next week"),
+            paragraphs=[" ".join(p.split()) for p in content["focus"].split("\n\n") if p.strip()]
+            or [_("Nothing decided.")],
+        ),
+    ]
+    return out
+
+
+def map_caption(content: dict[str, Any]) -> str:
+    return _("Map: incidents per area, week %(week)s.") % {"week": content["week"]}
+
+
+def document(content: dict[str, Any], municipality: Municipality) -> Document:
+    """The week's picture as one document (documents/model.py) for the PDF and the Word file."""
+    with translation.override("sv"):
+        return Document(
+            title=_("Lägesbild week %(week)s") % {"week": content["week"]},
+            subject=_("EST lägesbild"),
+            lead=_lead(content),
+            sections=_sections(content),
+            images={"map": content["map"]} if content.get("map") else {},
+            municipality=municipality,
+            keywords=[_("lägesbild"), _("EST"), _("week %(week)s") % {"week": content["week"]}],
+        )
+
+
+def pdf_bytes(content: dict[str, Any], municipality: Municipality) -> bytes:
+    return render_document.pdf(document(content, municipality))
+
+
+def docx_bytes(content: dict[str, Any], municipality: Municipality) -> bytes:
+    return render_document.docx(document(content, municipality))
 
 
 def send(
@@ -430,10 +496,10 @@ def send(
             % {"week": iso_week, "n": content["total"], "before": content["previous_total"]},
             bcc=recipients,
         )
-    message.attach(f"{name}.pdf", pdf_bytes(content), "application/pdf")
+    message.attach(f"{name}.pdf", pdf_bytes(content, municipality), "application/pdf")
     message.attach(
         f"{name}.docx",
-        docx_bytes(content),
+        docx_bytes(content, municipality),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
     if once is not None:
