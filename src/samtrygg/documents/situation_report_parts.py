@@ -158,9 +158,9 @@ def survey_table(content: dict[str, Any]) -> dict[str, Any] | None:
     with translation.override("sv"):
         return {
             "intro": gettext(
-                "The share who answered so, in per cent, with a 95 % confidence interval (the "
-                "figure lies within the interval with 95 % certainty) and the number who "
-                "answered; the first measurement of the last six years shows the development."
+                "The share who answered so, in per cent, with a 95 per cent confidence interval "
+                "(the figure lies within the interval with 95 per cent certainty) and the number "
+                "who answered; the first measurement of the last six years shows the development."
             ),
             "header": [
                 gettext("Question"),
@@ -372,7 +372,7 @@ def method_notes(threshold: str) -> list[tuple[str, str]]:
         (
             gettext("Concentration"),
             gettext(
-                "The share of the period's incidents that happened in the 10 % of places "
+                "The share of the period's incidents that happened in the 10 per cent of places "
                 "(squares of 250 m with at least one incident) with the most incidents."
             ),
         ),
