@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from samtrygg.analysis.kde import kde
 from samtrygg.areas.models import Area
@@ -47,17 +47,6 @@ from .situation_report_parts import (  # noqa: F401
 )
 
 FINDING_KINDS = ("hotspots", "emerging", "near_repeat", "alerts", "concentration", "trend")
-# How each emerging hot-spot class reads to a politician (the class names stay in the appendix).
-EMERGING_SV = {
-    "new": "blivit en het punkt för första gången",
-    "consecutive": "varit heta punkter de senaste veckorna i rad",
-    "intensifying": "varit heta punkter med allt fler händelser",
-    "persistent": "varit heta punkter nästan hela tiden",
-    "diminishing": "varit heta punkter men med allt färre händelser",
-    "sporadic": "då och då varit heta punkter",
-    "oscillating": "växlat mellan få och många händelser",
-    "historical": "varit heta punkter tidigare men inte nu",
-}
 
 
 @dataclass
@@ -80,8 +69,63 @@ class DocumentData:
     contributions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _places(n: int) -> str:
-    return "1 plats" if n == 1 else f"{formatting.number(n)} platser"
+def _emerging(kind: str, area: str, n: int) -> str:
+    """How each emerging hot-spot class reads to a politician (the class names stay in the
+    appendix)."""
+    values = {"area": area, "n": formatting.number(n)}
+    sentences = {
+        "new": ngettext(
+            "In %(area)s %(n)s place has become a hot spot for the first time in recent weeks.",
+            "In %(area)s %(n)s places have become a hot spot for the first time in recent weeks.",
+            n,
+        ),
+        "consecutive": ngettext(
+            "In %(area)s %(n)s place has been a hot spot the last weeks in a row.",
+            "In %(area)s %(n)s places have been hot spots the last weeks in a row.",
+            n,
+        ),
+        "intensifying": ngettext(
+            "In %(area)s %(n)s place has been a hot spot with more and more incidents in recent "
+            "weeks.",
+            "In %(area)s %(n)s places have been hot spots with more and more incidents in recent "
+            "weeks.",
+            n,
+        ),
+        "persistent": ngettext(
+            "In %(area)s %(n)s place has been a hot spot almost all the time in recent weeks.",
+            "In %(area)s %(n)s places have been hot spots almost all the time in recent weeks.",
+            n,
+        ),
+        "diminishing": ngettext(
+            "In %(area)s %(n)s place has been a hot spot but with fewer and fewer incidents in "
+            "recent weeks.",
+            "In %(area)s %(n)s places have been hot spots but with fewer and fewer incidents in "
+            "recent weeks.",
+            n,
+        ),
+        "sporadic": ngettext(
+            "In %(area)s %(n)s place has now and then been a hot spot in recent weeks.",
+            "In %(area)s %(n)s places have now and then been hot spots in recent weeks.",
+            n,
+        ),
+        "oscillating": ngettext(
+            "In %(area)s %(n)s place has swung between few and many incidents in recent weeks.",
+            "In %(area)s %(n)s places have swung between few and many incidents in recent weeks.",
+            n,
+        ),
+        "historical": ngettext(
+            "In %(area)s %(n)s place has been a hot spot before but not now in recent weeks.",
+            "In %(area)s %(n)s places have been hot spots before but not now in recent weeks.",
+            n,
+        ),
+    }
+    if kind not in sentences:
+        return ngettext(
+            "In %(area)s %(n)s place is of the kind %(kind)s in recent weeks.",
+            "In %(area)s %(n)s places are of the kind %(kind)s in recent weeks.",
+            n,
+        ) % {**values, "kind": kind}
+    return sentences[kind] % values
 
 
 def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
@@ -111,13 +155,27 @@ def _basis(kind: str, content: dict[str, Any]) -> str:
         else formatting.number(content["previous_total"])
     )
     return {
-        "hotspots": f"Underlag: periodens händelser med plats, i {places} rutor om 250 m.",
-        "emerging": "Underlag: händelser med plats de senaste 12 veckorna, rutor om 250 m.",
-        "near_repeat": "Underlag: bränder, skadegörelse och klotter med plats de senaste "
-        "12 månaderna.",
-        "alerts": "Underlag: varje vecka jämförd med samma veckor ±3 de tre åren före.",
-        "concentration": f"Underlag: {places} platser (rutor om 250 m) med minst en händelse.",
-        "trend": f"Underlag: {total} mot {previous} händelser, perioden mot perioden före.",
+        "hotspots": gettext(
+            "Basis: the period's incidents with a place, in %(places)s squares of 250 m."
+        )
+        % {"places": places},
+        "emerging": gettext(
+            "Basis: incidents with a place in the last 12 weeks, squares of 250 m."
+        ),
+        "near_repeat": gettext(
+            "Basis: fires, vandalism and graffiti with a place in the last 12 months."
+        ),
+        "alerts": gettext(
+            "Basis: each week compared with the same weeks ±3 in the three years before."
+        ),
+        "concentration": gettext(
+            "Basis: %(places)s places (squares of 250 m) with at least one incident."
+        )
+        % {"places": places},
+        "trend": gettext(
+            "Basis: %(total)s against %(previous)s incidents, the period against the period before."
+        )
+        % {"total": total, "previous": previous},
     }.get(kind, "")
 
 
@@ -127,55 +185,77 @@ def _findings(content: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(
             (
                 "hotspots",
-                f"Heta punkter i {spot['area']}: {formatting.percent(spot['surface_percent'], 1)} "
-                f"av kommunens yta, {formatting.percent(spot['incident_percent'])} av händelserna "
-                "med angiven plats.",
+                gettext(
+                    "Hot spots in %(area)s: %(surface)s of the municipality's area, %(share)s of "
+                    "the incidents with a place given."
+                )
+                % {
+                    "area": spot["area"],
+                    "surface": formatting.percent(spot["surface_percent"], 1),
+                    "share": formatting.percent(spot["incident_percent"]),
+                },
             )
         )
     for row in content.get("emerging", [])[:5]:
-        kind = EMERGING_SV.get(row["kind"], row["kind"])
-        out.append(
-            (
-                "emerging",
-                f"I {row['area']} har {_places(row['squares'])} {kind} under de senaste veckorna.",
-            )
-        )
+        out.append(("emerging", _emerging(row["kind"], row["area"], row["squares"])))
     near = content.get("near_repeat")
     if near and near["ratio"] > 1 and near["p"] < 0.05:
         out.append(
             (
                 "near_repeat",
-                "Efter en brand, skadegörelse eller klotter är risken för en ny inom 200 meter "
-                f"förhöjd i en vecka: {formatting.number(near['ratio'], 1)} gånger så hög som "
-                "väntat.",
+                gettext(
+                    "After a fire, vandalism or graffiti the risk of a new one within 200 metres "
+                    "is raised for a week: %(ratio)s times as high as expected."
+                )
+                % {"ratio": formatting.number(near["ratio"], 1)},
             )
         )
     for alert in content.get("alerts", []):
         out.append(
             (
                 "alerts",
-                f"{alert['category']}: ovanligt många händelser under "
-                f"{formatting.number(alert['weeks'])} av periodens veckor, jämfört med samma "
-                "veckor tidigare år.",
+                ngettext(
+                    "%(category)s: unusually many incidents in %(weeks)s of the period's weeks, "
+                    "compared with the same weeks in earlier years.",
+                    "%(category)s: unusually many incidents in %(weeks)s of the period's weeks, "
+                    "compared with the same weeks in earlier years.",
+                    alert["weeks"],
+                )
+                % {"category": alert["category"], "weeks": formatting.number(alert["weeks"])},
             )
         )
     if content.get("concentration_top10") is not None:
         out.append(
             (
                 "concentration",
-                f"{formatting.percent(content['concentration_top10'])} av händelserna inträffade "
-                f"på de {formatting.percent(10)} av platserna med flest händelser.",
+                gettext(
+                    "%(share)s of the incidents happened in the %(top)s of places with the most "
+                    "incidents."
+                )
+                % {
+                    "share": formatting.percent(content["concentration_top10"]),
+                    "top": formatting.percent(10),
+                },
             )
         )
     change, p = content.get("change_percent"), content.get("change_p")
     if change is not None and p is not None and p < 0.05:
-        direction = "fler" if change > 0 else "färre"
+        values = {"change": formatting.percent(abs(change)), "p": formatting.p_value(p)}
         out.append(
             (
                 "trend",
-                f"Det var {formatting.percent(abs(change))} {direction} händelser än perioden "
-                f"före, en skillnad som knappast beror på slumpen "
-                f"({formatting.p_value(p)}, exakt Poissontest).",
+                (
+                    gettext(
+                        "There were %(change)s more incidents than the period before, a "
+                        "difference hardly due to chance (%(p)s, exact Poisson test)."
+                    )
+                    if change > 0
+                    else gettext(
+                        "There were %(change)s fewer incidents than the period before, a "
+                        "difference hardly due to chance (%(p)s, exact Poisson test)."
+                    )
+                )
+                % values,
             )
         )
     return out

@@ -670,7 +670,7 @@ def part_two(data: DocumentData) -> list[Section]:
                     *([gettext("Key messages:")] if party["key_messages"] else []),
                 ],
                 bullets=list(party["key_messages"]),
-                header=list(FIGURE_TABLE_HEADER) if rows else [],
+                header=[str(h) for h in FIGURE_TABLE_HEADER] if rows else [],
                 rows=rows,
                 level=3,
             )
