@@ -51,7 +51,7 @@ def pdf_text_and_images(content: bytes) -> tuple[str, int]:
     # and the pages render to images (what a reader sees)
     bitmap = pdf[0].render(scale=0.5).to_pil()
     assert bitmap.size[0] > 100
-    return text, images
+    return " ".join(text.split()), images  # a long heading wraps over lines
 
 
 def test_draft_findings_sources_approve_and_documents(demo: None, client: Client) -> None:
@@ -144,7 +144,7 @@ def test_draft_findings_sources_approve_and_documents(demo: None, client: Client
     assert "Godkänd av Kommunstyrelsen" in text or "godkändes av Kommunstyrelsen" in text
     assert "KS 2026/123" in text and "Sida 2 av" in text
     assert images >= 6  # three maps and three charts
-    assert findings[-1].generated_text not in text.replace("\n", " ")  # the dropped finding
+    assert findings[-1].generated_text not in text  # the dropped finding
 
     word = Document(io.BytesIO(client.get(f"{url}document.docx").content))
     headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]

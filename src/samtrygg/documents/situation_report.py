@@ -1,22 +1,21 @@
-"""The statutory lägesbild as PDF (WeasyPrint, from an HTML template) and Word (python-docx):
-the same content, maps and charts in both, in Swedish, with page numbers, a table of contents,
-the three parts of 4 §, the sources, the approval block and an appendix of method notes."""
+"""The statutory lägesbild (4 §) built once as a documents.model.Document and rendered to PDF
+and Word by documents/render.py (issue 13, item 2): the same content, maps and charts in both,
+in Swedish through the translation system, with the three parts of 4 §, the sources, the
+approval block and an appendix of method notes."""
 
 from __future__ import annotations
 
 import base64
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from samtrygg.analysis.kde import kde
 from samtrygg.areas.models import Area
-from samtrygg.areas.population import day_population_note
 from samtrygg.core import formatting
 from samtrygg.situation.geometry import HEAT_BANDWIDTH_M, geometry_for
 from samtrygg.situation.localtime import day_number, local_days
@@ -26,62 +25,28 @@ from samtrygg.situation.snapshot import snapshot
 from samtrygg.tenancy.models import Municipality
 
 from . import charts
+from . import render as render_document
+from . import situation_report_parts as parts
+from .model import Document
+
+# The texts other documents and the services share (kept importable from here).
+from .situation_report_parts import (  # noqa: F401
+    DAY_MARK,
+    KEY_MESSAGES,
+    base_map_credit,
+    consequences_text,
+    day_population_notes,
+    fire_table,
+    method_notes,
+    periods_text,
+    reported_crime_table,
+    small_population_note,
+    split_findings,
+    summary_sentence,
+    survey_table,
+)
 
 FINDING_KINDS = ("hotspots", "emerging", "near_repeat", "alerts", "concentration", "trend")
-METHOD_NOTES = [
-    (
-        "Urval",
-        "Händelser som rapporterats i Samtrygg under perioden. Sammanslagna dubbletter räknas en "
-        "gång och avvisade rapporter inte alls. Kategorier med begränsad synlighet (t.ex. hot mot "
-        "personal) ingår inte i detta dokument, som kan lämnas ut. Antal under {threshold} visas "
-        "inte, och inte heller antal som annars kunde räknas fram ur dem genom subtraktion: "
-        "båda står som ”dolt”. Tid på dygnet redovisas i fyra block om sex timmar.",
-    ),
-    (
-        "Heta punkter",
-        "Getis-Ord Gi* på rutor om 250 × 250 m i SWEREF 99 TM med grannar inom en ruta "
-        "(de åtta omgivande rutorna, även diagonalt, och rutan själv). Signifikans med "
-        "normalapproximation och kontroll av andelen falska upptäckter (Benjamini–Hochberg) på "
-        "99, 95 och 90 %. I texten kallas de heta punkter och beskrivs som andel av ytan och av "
-        "händelserna.",
-    ),
-    (
-        "Täthet",
-        "Kärnskattning med kvartisk kärna, bandbredd 300 m, rutor om 100 m; händelser per km².",
-    ),
-    (
-        "Framväxande heta punkter",
-        "Gi* i rum och tid per vecka och Mann–Kendalls trendtest, klassat som i ArcGIS Emerging "
-        "Hot Spot Analysis (ny, sammanhängande, intensifierad, ihållande, avtagande, sporadisk, "
-        "pendlande, historisk).",
-    ),
-    (
-        "Upprepad utsatthet",
-        "Knox-test (som Near Repeat Calculator) på bränder, skadegörelse och klotter: avstånd "
-        "0–200 m och tid 0–7 dagar mot slumpmässigt omfördelade tider, 99 permutationer.",
-    ),
-    (
-        "Förändring och larm",
-        "Jämförelse med perioden före med exakt Poissontest. Larm per vecka och kategori med "
-        "Farringtons metod mot samma veckor ±3 tidigare år (99 %).",
-    ),
-    (
-        "Koncentration",
-        "Andelen av periodens händelser som inträffade i de 10 % av platserna (rutor om 250 m med "
-        "minst en händelse) som hade flest händelser.",
-    ),
-]
-# How each emerging hot-spot class reads to a politician (the class names stay in the appendix).
-EMERGING_SV = {
-    "new": "blivit en het punkt för första gången",
-    "consecutive": "varit heta punkter de senaste veckorna i rad",
-    "intensifying": "varit heta punkter med allt fler händelser",
-    "persistent": "varit heta punkter nästan hela tiden",
-    "diminishing": "varit heta punkter men med allt färre händelser",
-    "sporadic": "då och då varit heta punkter",
-    "oscillating": "växlat mellan få och många händelser",
-    "historical": "varit heta punkter tidigare men inte nu",
-}
 
 
 @dataclass
@@ -104,8 +69,63 @@ class DocumentData:
     contributions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _places(n: int) -> str:
-    return "1 plats" if n == 1 else f"{formatting.number(n)} platser"
+def _emerging(kind: str, area: str, n: int) -> str:
+    """How each emerging hot-spot class reads to a politician (the class names stay in the
+    appendix)."""
+    values = {"area": area, "n": formatting.number(n)}
+    sentences = {
+        "new": ngettext(
+            "In %(area)s %(n)s place has become a hot spot for the first time in recent weeks.",
+            "In %(area)s %(n)s places have become a hot spot for the first time in recent weeks.",
+            n,
+        ),
+        "consecutive": ngettext(
+            "In %(area)s %(n)s place has been a hot spot the last weeks in a row.",
+            "In %(area)s %(n)s places have been hot spots the last weeks in a row.",
+            n,
+        ),
+        "intensifying": ngettext(
+            "In %(area)s %(n)s place has been a hot spot with more and more incidents in recent "
+            "weeks.",
+            "In %(area)s %(n)s places have been hot spots with more and more incidents in recent "
+            "weeks.",
+            n,
+        ),
+        "persistent": ngettext(
+            "In %(area)s %(n)s place has been a hot spot almost all the time in recent weeks.",
+            "In %(area)s %(n)s places have been hot spots almost all the time in recent weeks.",
+            n,
+        ),
+        "diminishing": ngettext(
+            "In %(area)s %(n)s place has been a hot spot but with fewer and fewer incidents in "
+            "recent weeks.",
+            "In %(area)s %(n)s places have been hot spots but with fewer and fewer incidents in "
+            "recent weeks.",
+            n,
+        ),
+        "sporadic": ngettext(
+            "In %(area)s %(n)s place has now and then been a hot spot in recent weeks.",
+            "In %(area)s %(n)s places have now and then been hot spots in recent weeks.",
+            n,
+        ),
+        "oscillating": ngettext(
+            "In %(area)s %(n)s place has swung between few and many incidents in recent weeks.",
+            "In %(area)s %(n)s places have swung between few and many incidents in recent weeks.",
+            n,
+        ),
+        "historical": ngettext(
+            "In %(area)s %(n)s place has been a hot spot before but not now in recent weeks.",
+            "In %(area)s %(n)s places have been hot spots before but not now in recent weeks.",
+            n,
+        ),
+    }
+    if kind not in sentences:
+        return ngettext(
+            "In %(area)s %(n)s place is of the kind %(kind)s in recent weeks.",
+            "In %(area)s %(n)s places are of the kind %(kind)s in recent weeks.",
+            n,
+        ) % {**values, "kind": kind}
+    return sentences[kind] % values
 
 
 def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
@@ -117,19 +137,6 @@ def generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
 
 # The order suggestions are ranked in: what a politician most needs to know first.
 RANK = ["trend", "alerts", "hotspots", "concentration", "emerging", "near_repeat"]
-# The summary's key messages (Brå: 3–5): those the coordinator marked, else the first accepted
-# findings in rank order.
-KEY_MESSAGES = 5
-
-
-def split_findings(
-    findings: list[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(the summary's key messages, the other accepted findings for the analysis): each printed
-    once, in the PDF and Word alike."""
-    chosen = [f for f in findings if f.get("key")]
-    key = chosen[:KEY_MESSAGES] if chosen else findings[:KEY_MESSAGES]
-    return key, [f for f in findings if f not in key]
 
 
 def _generated_findings(content: dict[str, Any]) -> list[tuple[str, str]]:
@@ -148,13 +155,27 @@ def _basis(kind: str, content: dict[str, Any]) -> str:
         else formatting.number(content["previous_total"])
     )
     return {
-        "hotspots": f"Underlag: periodens händelser med plats, i {places} rutor om 250 m.",
-        "emerging": "Underlag: händelser med plats de senaste 12 veckorna, rutor om 250 m.",
-        "near_repeat": "Underlag: bränder, skadegörelse och klotter med plats de senaste "
-        "12 månaderna.",
-        "alerts": "Underlag: varje vecka jämförd med samma veckor ±3 de tre åren före.",
-        "concentration": f"Underlag: {places} platser (rutor om 250 m) med minst en händelse.",
-        "trend": f"Underlag: {total} mot {previous} händelser, perioden mot perioden före.",
+        "hotspots": gettext(
+            "Basis: the period's incidents with a place, in %(places)s squares of 250 m."
+        )
+        % {"places": places},
+        "emerging": gettext(
+            "Basis: incidents with a place in the last 12 weeks, squares of 250 m."
+        ),
+        "near_repeat": gettext(
+            "Basis: fires, vandalism and graffiti with a place in the last 12 months."
+        ),
+        "alerts": gettext(
+            "Basis: each week compared with the same weeks ±3 in the three years before."
+        ),
+        "concentration": gettext(
+            "Basis: %(places)s places (squares of 250 m) with at least one incident."
+        )
+        % {"places": places},
+        "trend": gettext(
+            "Basis: %(total)s against %(previous)s incidents, the period against the period before."
+        )
+        % {"total": total, "previous": previous},
     }.get(kind, "")
 
 
@@ -164,272 +185,80 @@ def _findings(content: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(
             (
                 "hotspots",
-                f"Heta punkter i {spot['area']}: {formatting.percent(spot['surface_percent'], 1)} "
-                f"av kommunens yta, {formatting.percent(spot['incident_percent'])} av händelserna "
-                "med angiven plats.",
+                gettext(
+                    "Hot spots in %(area)s: %(surface)s of the municipality's area, %(share)s of "
+                    "the incidents with a place given."
+                )
+                % {
+                    "area": spot["area"],
+                    "surface": formatting.percent(spot["surface_percent"], 1),
+                    "share": formatting.percent(spot["incident_percent"]),
+                },
             )
         )
     for row in content.get("emerging", [])[:5]:
-        kind = EMERGING_SV.get(row["kind"], row["kind"])
-        out.append(
-            (
-                "emerging",
-                f"I {row['area']} har {_places(row['squares'])} {kind} under de senaste veckorna.",
-            )
-        )
+        out.append(("emerging", _emerging(row["kind"], row["area"], row["squares"])))
     near = content.get("near_repeat")
     if near and near["ratio"] > 1 and near["p"] < 0.05:
         out.append(
             (
                 "near_repeat",
-                "Efter en brand, skadegörelse eller klotter är risken för en ny inom 200 meter "
-                f"förhöjd i en vecka: {formatting.number(near['ratio'], 1)} gånger så hög som "
-                "väntat.",
+                gettext(
+                    "After a fire, vandalism or graffiti the risk of a new one within 200 metres "
+                    "is raised for a week: %(ratio)s times as high as expected."
+                )
+                % {"ratio": formatting.number(near["ratio"], 1)},
             )
         )
     for alert in content.get("alerts", []):
         out.append(
             (
                 "alerts",
-                f"{alert['category']}: ovanligt många händelser under "
-                f"{formatting.number(alert['weeks'])} av periodens veckor, jämfört med samma "
-                "veckor tidigare år.",
+                ngettext(
+                    "%(category)s: unusually many incidents in %(weeks)s of the period's weeks, "
+                    "compared with the same weeks in earlier years.",
+                    "%(category)s: unusually many incidents in %(weeks)s of the period's weeks, "
+                    "compared with the same weeks in earlier years.",
+                    alert["weeks"],
+                )
+                % {"category": alert["category"], "weeks": formatting.number(alert["weeks"])},
             )
         )
     if content.get("concentration_top10") is not None:
         out.append(
             (
                 "concentration",
-                f"{formatting.percent(content['concentration_top10'])} av händelserna inträffade "
-                f"på de {formatting.percent(10)} av platserna med flest händelser.",
+                gettext(
+                    "%(share)s of the incidents happened in the %(top)s of places with the most "
+                    "incidents."
+                )
+                % {
+                    "share": formatting.percent(content["concentration_top10"]),
+                    "top": formatting.percent(10),
+                },
             )
         )
     change, p = content.get("change_percent"), content.get("change_p")
     if change is not None and p is not None and p < 0.05:
-        direction = "fler" if change > 0 else "färre"
+        values = {"change": formatting.percent(abs(change)), "p": formatting.p_value(p)}
         out.append(
             (
                 "trend",
-                f"Det var {formatting.percent(abs(change))} {direction} händelser än perioden "
-                f"före, en skillnad som knappast beror på slumpen "
-                f"({formatting.p_value(p)}, exakt Poissontest).",
+                (
+                    gettext(
+                        "There were %(change)s more incidents than the period before, a "
+                        "difference hardly due to chance (%(p)s, exact Poisson test)."
+                    )
+                    if change > 0
+                    else gettext(
+                        "There were %(change)s fewer incidents than the period before, a "
+                        "difference hardly due to chance (%(p)s, exact Poisson test)."
+                    )
+                )
+                % values,
             )
         )
     return out
-
-
-def periods_text(data: DocumentData) -> str:
-    """ "Period: 2025. Jämförelseperiod: 2024." in words, the same in the PDF and Word."""
-    with translation.override("sv"):
-        text = f"Period: {formatting.period(data.first, data.last)}."
-        previous = data.content.get("previous_period")
-        if previous:
-            first, last = (date.fromisoformat(d) for d in previous)
-            text += f" Jämförelseperiod: {formatting.period(first, last)}."
-        return text
-
-
-def reported_crime_table(content: dict[str, Any]) -> dict[str, Any] | None:
-    """The reported-crime table that opens part 1, as text cells (the same in PDF and Word)."""
-    crime = content.get("reported_crime") or {}
-    if not crime.get("groups"):
-        return None
-    latest = crime["latest"]
-    first = min(g["first_year"] for g in crime["groups"])
-
-    def rate(value: float | None) -> str:
-        return "–" if value is None else formatting.number(value)
-
-    skr = crime.get("municipality_group")
-    with_group = any(g.get("group") is not None for g in crime["groups"])
-    with translation.override("sv"):
-        group_note = ""
-        if skr and with_group:
-            group_note = (
-                f" Kommungruppen är SKR:s grupp {skr['code']} {skr['label']} "
-                f"({skr['size']} kommuner tillsammans)."
-            )
-        elif skr:
-            group_note = (
-                f" Jämförelse med kommungruppen ({skr['code']} {skr['label']}) saknas: Brås och "
-                f"SCB:s tal finns inte för alla {skr['size']} kommuner i gruppen."
-            )
-        return {
-            "intro": (
-                f"Anmälda brott per 100 000 invånare {latest}, jämfört med länet, riket"
-                + (" och kommungruppen" if with_group else "")
-                + f" och med kommunen {first}. Anmälda brott speglar också hur benäget folk är "
-                "att anmäla och hur mycket polisen själv upptäcker; det verkliga antalet brott är "
-                "större (mörkertal)." + group_note
-            ),
-            "header": [
-                "Brottsgrupp",
-                f"Kommunen {latest}",
-                f"Länet {latest}",
-                f"Riket {latest}",
-                *([f"Kommungruppen {latest}"] if with_group else []),
-                f"Kommunen {first}",
-            ],
-            "rows": [
-                [
-                    g["label"],
-                    rate(g["kommun"]),
-                    rate(g["county"]),
-                    rate(g["country"]),
-                    *([rate(g.get("group"))] if with_group else []),
-                    rate(g["first"]),
-                ]
-                for g in crime["groups"]
-            ],
-            "caveats": [f"{g['label']}: {g['caveat']}." for g in crime["groups"] if g["caveat"]],
-            "source": "Källa: Brås statistik över anmälda brott och SCB:s befolkningsstatistik"
-            + (f" ({'; '.join(crime['sources'])})" if crime.get("sources") else "")
-            + (", SKR:s kommungruppsindelning" if skr else "")
-            + ".",
-        }
-
-
-def small_population_note(content: dict[str, Any]) -> str:
-    """The footnote for rates over fewer than 1 000 inhabitants (the same in PDF and Word)."""
-    if any(r.get("small_population") and r.get("rate") is not None for r in content["by_area"]):
-        return "* Färre än 1 000 invånare: talet per 1 000 invånare är osäkert."
-    return ""
-
-
-DAY_MARK = "†"
-
-
-def day_population_notes(content: dict[str, Any]) -> list[str]:
-    """A note for each area with a rate where many more people are by day than live there
-    (the rule: areas.population.many_by_day; the same notes in PDF and Word)."""
-    with translation.override("sv"):
-        return [
-            f"{DAY_MARK} {r['area']}: " + day_population_note(r["population"], r["day_population"])
-            for r in content["by_area"]
-            if r.get("many_by_day") and r.get("rate") is not None
-        ]
-
-
-def survey_table(content: dict[str, Any]) -> dict[str, Any] | None:
-    """Survey results with their uncertainty, as text cells (the same in PDF and Word)."""
-    rows = content.get("surveys") or []
-    if not rows:
-        return None
-    with translation.override("sv"):
-        return {
-            "intro": "Andel som svarat så i procent, med 95 % konfidensintervall (talet ligger "
-            "med 95 % säkerhet inom intervallet) och antalet som svarat; den första mätningen "
-            "av de senaste sex åren visar utvecklingen.",
-            "header": ["Fråga", "Undersökning", "År", "Andel", "95 % KI", "Svarande", "Tidigare"],
-            "rows": [
-                [
-                    r["question"],
-                    r["survey"],
-                    str(r["year"]),
-                    formatting.percent(r["share"], 1),
-                    f"{formatting.number(r['low'], 1)}–{formatting.percent(r['high'], 1)}",
-                    formatting.number(r["respondents"]),
-                    f"{formatting.percent(r['first_share'], 1)} ({r['first_year']})"
-                    if r["first_year"] != r["year"]
-                    else "–",
-                ]
-                for r in rows
-            ],
-        }
-
-
-def fire_table(content: dict[str, Any]) -> dict[str, Any] | None:
-    """The räddningstjänst's fires as text cells (the same in PDF and Word)."""
-    fires = content.get("fires") or {}
-    if not fires.get("rows"):
-        return None
-
-    def value(number: float | None) -> str:
-        return "–" if number is None else formatting.number(number)
-
-    with translation.override("sv"):
-        return {
-            "header": [
-                "Händelsetyp",
-                f"Antal {fires['year']}",
-                "Per 100 000 invånare",
-                f"Antal {fires['earlier_year']}",
-            ],
-            "rows": [
-                [r["category"], value(r["count"]), value(r["per_100k"]), value(r["earlier"])]
-                for r in fires["rows"]
-            ],
-            "source": "Källa: räddningstjänstens insatsstatistik (MSB) och SCB:s befolkning.",
-        }
-
-
-def base_map_credit() -> str:
-    """The base map's attribution under the maps (the same line in the PDF and Word)."""
-    from django.conf import settings
-
-    if settings.MAP_TILE_URL and settings.MAP_TILE_ATTRIBUTION:
-        return f"Bakgrundskarta: {settings.MAP_TILE_ATTRIBUTION}."
-    return ""
-
-
-def consequences_text(content: dict[str, Any]) -> str:
-    """The consequences paragraph, the same in the PDF and the Word file."""
-    c = content["consequences"]
-    with translation.override("sv"):
-        text = (
-            f"Uppskattad kostnad för skadegörelse, klotter, bränder m.m.: "
-            f"{formatting.money(c['cost_total'])} ({formatting.incidents(c['with_cost'])} med "
-            "kostnad angiven)."
-        )
-        if c["police_share"] is not None:
-            text += (
-                f" Andel polisanmälda händelser: {formatting.percent(c['police_share'])} (av "
-                f"{formatting.number(c['police_known'])} där det är känt)."
-            )
-        if c["severe_share"] is not None:
-            text += (
-                f" Andel bedömda som allvarliga (nivå 3): {formatting.percent(c['severe_share'])}."
-            )
-    return text
-
-
-def summary_sentence(content: dict[str, Any]) -> str:
-    """The opening sentence of the summary, the same in the PDF and the Word file: the count,
-    and a comparison only where one is honest (report_content._comparison)."""
-    with translation.override("sv"):
-        return _summary_sentence(content)
-
-
-def _summary_sentence(content: dict[str, Any]) -> str:
-    total, previous = content.get("total"), content.get("previous_total")
-    threshold = content.get("threshold", 3)
-    now = f"färre än {threshold} händelser" if total is None else formatting.incidents(total)
-    comparison = content.get("comparison") or {"comparable": True}
-    if comparison.get("reason") == "incomplete":
-        since = comparison.get("since")
-        when = formatting.day(date.fromisoformat(since)) if since else "–"
-        return (
-            f"Under perioden rapporterades {now}. Jämförelse med perioden före saknas: "
-            f"uppgifterna i Samtrygg börjar {when}, efter jämförelseperiodens början."
-        )
-    before = f"färre än {threshold}" if previous is None else formatting.number(previous)
-    if comparison.get("reason") == "coverage":
-        n_now, n_before = comparison["organisations"]
-        per_now, per_before = comparison["per_organisation"]
-        per = (
-            f" Per rapporterande organisation: {formatting.number(per_now, 1)} mot "
-            f"{formatting.number(per_before, 1)}."
-            if per_now is not None and per_before is not None
-            else ""
-        )
-        return (
-            f"Under perioden rapporterades {now} ({before} perioden före). Ingen förändring "
-            f"anges: {n_now} organisationer rapporterade under perioden och {n_before} perioden "
-            f"före, så skillnaden speglar framför allt hur många som rapporterar.{per}"
-        )
-    change = content.get("change_percent")
-    shift = f", {formatting.percent(change, signed=True)}" if change is not None else ""
-    return f"Under perioden rapporterades {now} ({before} perioden före{shift})."
 
 
 def render_images(municipality: Municipality, content: dict[str, Any]) -> dict[str, str]:
@@ -558,47 +387,36 @@ def data_for_period(municipality: Municipality, first: date, last: date) -> Docu
     )
 
 
-def _template_context(data: DocumentData) -> dict[str, Any]:
-    from samtrygg.situation.contributions import FIGURE_TABLE_HEADER, figure_rows
-
-    return {
-        "d": data,
-        "contributions": [{**p, "rows": figure_rows(p)} for p in data.contributions],
-        "figure_header": FIGURE_TABLE_HEADER,
-        "c": data.content,
-        "summary": summary_sentence(data.content),
-        # The summary holds the key messages; the other accepted findings go to the analysis.
-        "key_messages": split_findings(data.findings)[0],
-        "more_findings": split_findings(data.findings)[1],
-        "consequences": consequences_text(data.content),
-        "base_map": base_map_credit(),
-        "reported_crime": reported_crime_table(data.content),
-        "surveys": survey_table(data.content),
-        "fires": fire_table(data.content),
-        "small_population_note": small_population_note(data.content),
-        "day_population_notes": day_population_notes(data.content),
-        "day_mark": DAY_MARK,
-        "periods": periods_text(data),
-        "images": data.images,
-        "methods": [
-            (h, t.format(threshold=data.content.get("threshold", 3))) for h, t in METHOD_NOTES
-        ],
-    }
+def document(data: DocumentData) -> Document:
+    """The lägesbild built once: the PDF and the Word file (documents/render.py) only lay it
+    out, so the two say the same."""
+    with translation.override("sv"):
+        return Document(
+            title=data.title,
+            subject=gettext("Lägesbild"),
+            lead=parts.lead(data),
+            sections=[
+                *parts.summary(data),
+                *parts.part_one(data),
+                *parts.part_two(data),
+                *parts.part_three(data),
+                *parts.sources(data),
+                parts.decision(data),
+                *parts.methods(data),
+            ],
+            images=dict(data.images),
+            municipality=data.municipality,
+            keywords=[
+                gettext("lägesbild"),
+                gettext("crime prevention"),
+                gettext("Act (2023:196)"),
+            ],
+        )
 
 
 def pdf_bytes(data: DocumentData) -> bytes:
-    from weasyprint import HTML
-
-    with translation.override("sv"):
-        html = render_to_string("documents/situation_report.html", _template_context(data))
-    return HTML(string=html).write_pdf()
+    return render_document.pdf(document(data))
 
 
 def docx_bytes(data: DocumentData) -> bytes:
-    from .word import situation_report_docx
-
-    with translation.override("sv"):
-        document = situation_report_docx(data, _template_context(data)["methods"])
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return render_document.docx(document(data))

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import diff, record
@@ -635,7 +636,12 @@ def for_document_of(contributions: Iterable[Contribution]) -> list[dict[str, Any
     return out
 
 
-FIGURE_TABLE_HEADER = ["Uppgift", "Värde", "Enhet", "Jämförelse"]
+FIGURE_TABLE_HEADER = [
+    pgettext_lazy("a party's figures", "Figure"),
+    pgettext_lazy("a party's figures", "Value"),
+    pgettext_lazy("a party's figures", "Unit"),
+    pgettext_lazy("a party's figures", "Comparison"),
+]
 
 
 def figure_rows(contribution: dict[str, Any]) -> list[list[str]]:
