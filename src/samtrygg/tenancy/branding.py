@@ -79,7 +79,7 @@ def _text_problems(text: str) -> list[str]:
 
     problems = []
     if len(text) > TEXT_MAX:
-        problems.append(_("At most %(n)d characters.") % {"n": TEXT_MAX})
+        problems.append(_("At most %(n)s characters.") % {"n": TEXT_MAX})
     # Only what is refused outright (personnummer, samordningsnummer): a header or footer may
     # well hold the kommun's phone number or e-mail address.
     for errors in check_free_text({"text": text}, confirm_flagged=True).values():
@@ -218,6 +218,7 @@ def save_branding(actor: Any, municipality: Municipality, **values: Any) -> Muni
             row.word_template = checked.word_template
         row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
         row.save()
+        municipality.branding = row  # what this process reads next is what was saved
         changes = diff(before, _values(row))
         if changes:
             record(
