@@ -87,7 +87,7 @@ def _text_problems(text: str) -> list[str]:
     return problems
 
 
-def clean_logo(data: bytes) -> bytes:
+def _clean_logo(data: bytes) -> bytes:
     """The logo as a fresh PNG: PNG only, at most LOGO_MAX_BYTES, scaled to at most
     LOGO_MAX_WIDTH pixels wide, re-encoded so that no metadata (EXIF, text chunks, ICC
     profile) survives."""
@@ -158,7 +158,7 @@ def validate(
     clean: bytes | None = None
     if logo and not remove_logo:
         try:
-            clean = clean_logo(logo)
+            clean = _clean_logo(logo)
         except ValidationError as error:
             errors["logo"] = list(error.messages)
     if word_template and not remove_template and (problems := template_problems(word_template)):
