@@ -40,6 +40,8 @@ def test_demo_builds_and_rebuilds_without_duplicates(db: Any) -> None:
             )
         )
         assert roles == set(Role)
+        assert municipality.branding.header_text.startswith(municipality.name)
+    assert AuditEvent.objects.filter(action=AuditAction.BRANDING_CHANGED).count() == 2  # once
     text = out.getvalue()
     assert "admin.halmstad@example.se" in text and "Samtrygg-demo-2026" in text
 

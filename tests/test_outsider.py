@@ -151,6 +151,16 @@ def export_job(world: World, user: Any = None, municipality: Any = None) -> Any:
     return job
 
 
+def give_branding(world: World) -> None:
+    """A's colour and logo, so that its stylesheet and logo routes have something to serve (the
+    logo route is 404 for a kommun without a logo)."""
+    from samtrygg.tenancy.branding import save_branding
+
+    from .tenancy.test_branding import png
+
+    save_branding(world.alice, world.a, colour="#1e6b34", logo=png())
+
+
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -214,6 +224,7 @@ def test_scoped_routes_exist() -> None:
 
 
 def test_user_of_another_municipality_gets_404_everywhere(world: World, client: Client) -> None:
+    give_branding(world)
     assert leaks(world, client, world.charlie, {404}) == []
 
 
@@ -240,6 +251,7 @@ def test_anonymous_is_sent_to_login_or_refused(world: World, client: Client) -> 
 
 def test_insiders_reach_the_same_routes(world: World, client: Client) -> None:
     """Guards the test itself: the URLs it builds work for the right user."""
+    give_branding(world)
     client.force_login(world.alice)
     for route in scoped_routes():
         response = client.get(build_url(route, world))

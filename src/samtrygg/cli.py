@@ -11,6 +11,7 @@ samtrygg import-boundaries FILE --municipality SLUG --kind deso|regso   SCB's bo
 samtrygg import-bra FILE | import-population FILE    Brå's reported crime, SCB's population
 samtrygg import-municipality-groups FILE            SKR's kommungrupper (compare like with like)
 samtrygg import-surveys KOMMUN FILE | import-fires FILE   surveys, MSB's deliberately set fires
+samtrygg word-template --municipality SLUG -o FILE  the default Word template in its colour
 samtrygg migrate | check | shell | ...               any Django management command
 """
 

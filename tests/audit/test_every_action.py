@@ -40,6 +40,7 @@ SERVICE_MODULES = [
     "samtrygg.situation.weekly_picture",
     "samtrygg.incidents.notifications",
     "samtrygg.tenancy.services",
+    "samtrygg.tenancy.branding",
     "samtrygg.tenancy.tokens",
     "samtrygg.incidents.services",
     "samtrygg.incidents.cases",
@@ -554,6 +555,15 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
             ),
         ),
         ("status",),
+    ),
+    "samtrygg.tenancy.branding.save_branding": (
+        AuditAction.BRANDING_CHANGED,
+        lambda w: (
+            lambda: _branding().save_branding(
+                w.alice, w.a, colour="#1e6b34", header_text="Alfa kommun", logo=_png()
+            )
+        ),
+        ("colour", "header_text", "logo"),
     ),
     "samtrygg.plans.council.save_compliance_post": (
         AuditAction.COMPLIANCE_SETTINGS_CHANGED,
@@ -1179,6 +1189,18 @@ def _status(value: str) -> Any:
     from samtrygg.incidents.models import Status
 
     return Status(value)
+
+
+def _branding() -> Any:
+    from samtrygg.tenancy import branding
+
+    return branding
+
+
+def _png() -> bytes:
+    from ..tenancy.test_branding import png
+
+    return png()
 
 
 def _jpeg() -> bytes:

@@ -85,6 +85,7 @@ class AuditAction(models.TextChoices):
     PROMISE_ACTIVITY_ADDED = "promise.activity_added", _("Activity added to a citizen promise")
     PROMISE_FOLLOWED_UP = "promise.followed_up", _("Follow-up of a promise's activity recorded")
     COMPLIANCE_SETTINGS_CHANGED = "compliance.changed", _("Compliance settings changed")
+    BRANDING_CHANGED = "branding.changed", _("Profile and document template changed")
     MEETING_CREATED = "meeting.created", _("Meeting created")
     MEETING_DECISIONS_RECORDED = "meeting.decisions", _("Meeting decisions recorded")
     MEETING_TASK_ADDED = "meeting.task_added", _("Task added at a meeting")

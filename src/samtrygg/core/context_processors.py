@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from samtrygg.tenancy.branding import header_branding
 from samtrygg.tenancy.policy import municipalities_for
 from samtrygg.tenancy.roles import Permission
 
@@ -22,4 +23,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "demo_mode": settings.DEMO_MODE,
+        "brand": header_branding(access.municipality) if access else None,
     }

@@ -137,6 +137,28 @@ def _municipality(slug: str, code: str, feature: dict[str, Any]) -> Municipality
     return municipality
 
 
+# A colour for each demo municipality: white text on it has a contrast of 7.5:1 and 9.8:1
+# (tenancy/branding.py checks at least 4.5:1).
+DEMO_COLOURS = ["#005a84", "#6b2c5c"]
+
+
+def _branding(municipality: Municipality, colour: str) -> None:
+    """A colour, header and footer text, set once: a kommun that changed its profile in the
+    demo keeps it when the demo is built again."""
+    from samtrygg.tenancy.branding import save_branding
+    from samtrygg.tenancy.models import MunicipalityBranding
+
+    if MunicipalityBranding.objects.filter(municipality=municipality).exists():
+        return
+    save_branding(
+        "samtrygg demo",
+        municipality,
+        colour=colour,
+        header_text=f"{municipality.name} kommun · Brottsförebyggande arbete",
+        footer_text=f"{municipality.name} kommun · Demoinstallation med påhittade uppgifter",
+    )
+
+
 def _organisations(municipality: Municipality) -> list[Organisation]:
     organisations = []
     for template, kind in ORGANISATIONS:
@@ -168,6 +190,7 @@ def build(seed: int = 2026, incidents: int | None = None) -> list[DemoLogin]:
         for offset, (slug, code, n_districts, n_incidents) in enumerate(MUNICIPALITIES):
             municipality = _municipality(slug, code, boundaries[code])
             organisations = _organisations(municipality)
+            _branding(municipality, DEMO_COLOURS[offset % len(DEMO_COLOURS)])
             seed_categories(municipality)
             if not Area.objects.filter(municipality=municipality, kind=AreaKind.DISTRICT).exists():
                 boundary = geometry_to_sweref(shape(municipality.boundary))

@@ -56,6 +56,6 @@ def _saved(municipality: Municipality) -> Any:
     from django.core.exceptions import ObjectDoesNotExist
 
     try:
-        return municipality.branding  # type: ignore[attr-defined]
+        return municipality.branding
     except (ObjectDoesNotExist, AttributeError):
         return None

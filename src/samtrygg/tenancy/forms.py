@@ -102,3 +102,83 @@ class ApiTokenForm(forms.Form):
         ],
         initial=90,
     )
+
+
+class BrandingForm(forms.Form):
+    """The profile and document template page; ``clean`` asks tenancy.branding.validate, the
+    same check save_branding makes."""
+
+    colour = forms.CharField(
+        label=_("Colour"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_(
+            "Used for the page header and headings. White text on it needs a contrast "
+            "of at least 4.5:1."
+        ),
+    )
+    header_text = forms.CharField(
+        label=_("Header text"),
+        max_length=200,
+        required=False,
+        help_text=_("At the top of every page of the documents; empty: the kommun's name."),
+    )
+    footer_text = forms.CharField(
+        label=_("Footer text"),
+        max_length=200,
+        required=False,
+        help_text=_("At the foot of every page and document, e.g. the address."),
+    )
+    logo = forms.FileField(
+        label=_("Logo (PNG)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
+        help_text=_("At most 500 kB; wider than 600 pixels is scaled down."),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    word_template = forms.FileField(
+        label=_("Word template (.docx)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".docx,application/vnd.openxmlformats-officedocument"
+                ".wordprocessingml.document"
+            }
+        ),
+        help_text=_("Start from the default template and keep its placeholders and styles."),
+    )
+    remove_template = forms.BooleanField(label=_("Remove the Word template"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        from django.core.exceptions import ValidationError
+
+        from .branding import LOGO_MAX_BYTES, TEMPLATE_MAX_BYTES, validate
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            self.values = validate(
+                colour=data.get("colour", ""),
+                header_text=data.get("header_text", ""),
+                footer_text=data.get("footer_text", ""),
+                logo=_read(data.get("logo"), LOGO_MAX_BYTES),
+                remove_logo=bool(data.get("remove_logo")),
+                word_template=_read(data.get("word_template"), TEMPLATE_MAX_BYTES),
+                remove_template=bool(data.get("remove_template")),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return data
+
+
+def _read(upload: Any, limit: int) -> bytes | None:
+    """An upload's bytes, read no further than one byte past the limit (so the check can say it
+    is too large without holding a huge file)."""
+    if not upload:
+        return None
+    upload.seek(0)
+    data: bytes = upload.read(limit + 1)
+    return data

@@ -257,3 +257,48 @@ class ApiToken(models.Model):
             and (self.expires_at is None or self.expires_at > timezone.now())
             and self.fits_password
         )
+
+
+COLOUR_PATTERN = r"^#[0-9a-f]{6}$"
+
+
+class MunicipalityBranding(models.Model):
+    """The kommun's look on every page and document (documents/branding.py reads it): its
+    colour, header and footer text, logo and its own Word template. Changed only through
+    tenancy.branding.save_branding, which checks the contrast, the logo and the template."""
+
+    municipality = models.OneToOneField(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="branding",
+        verbose_name=_("municipality"),
+    )
+    colour = models.CharField(_("colour"), max_length=7, default="#0b4f8a")
+    header_text = models.CharField(_("header text"), max_length=200, blank=True)
+    footer_text = models.CharField(_("footer text"), max_length=200, blank=True)
+    # PNG only, re-encoded without metadata and at most LOGO_MAX_WIDTH pixels wide.
+    logo = models.BinaryField(_("logo"), null=True, blank=True)
+    logo_type = models.CharField(_("logo file type"), max_length=32, blank=True)
+    word_template = models.BinaryField(_("Word template"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("branding")
+        verbose_name_plural = _("brandings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(colour__regex=COLOUR_PATTERN),
+                name="branding_colour_is_hex",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.municipality)

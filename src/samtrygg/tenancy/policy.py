@@ -14,7 +14,8 @@ A visitor who is not logged in is sent to the login page by ``municipality_view`
 
 ``access.require(permission)`` answers 403 for a role limit inside a municipality the user belongs
 to (the user already knows the municipality exists, so there is nothing to hide); a role that
-may never see a single incident (regional support, ``roles.NOT_FOUND_ROLES``) gets 404 there.
+may never see a single incident (regional support), and every role but administrator and
+coordinator on the profile and document template page (``roles.NOT_FOUND_ROLES``), gets 404.
 """
 
 from __future__ import annotations
@@ -117,7 +118,13 @@ def access_for(user: Any, slug: str) -> Access:
     if not user.is_authenticated:
         raise Http404
     memberships = tuple(
-        Membership.objects.select_related("organisation__municipality")
+        # The municipality's branding comes along for the page header (core/context_processors),
+        # without its logo and Word template, which only their own views and documents read.
+        Membership.objects.select_related("organisation__municipality__branding")
+        .defer(
+            "organisation__municipality__branding__logo",
+            "organisation__municipality__branding__word_template",
+        )
         .filter(user=user, organisation__municipality__slug=slug, organisation__is_active=True)
         .order_by("organisation__name")
     )

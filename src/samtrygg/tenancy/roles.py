@@ -37,6 +37,7 @@ class Permission(StrEnum):
     APPROVE_SITUATION_REPORTS = "approve_situation_reports"
     EDIT_PLANS = "edit_plans"
     DECIDE_PLANS = "decide_plans"
+    MANAGE_BRANDING = "manage_branding"
 
 
 ALL_ROLES = frozenset(Role)
@@ -55,6 +56,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.APPROVE_SITUATION_REPORTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Permission.EDIT_PLANS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     Permission.DECIDE_PLANS: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Permission.MANAGE_BRANDING: frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Which roles a user holding the key role may hand out (invite with, or change a member to).
@@ -113,8 +115,11 @@ def may_hold(kind: str, role: Role | int) -> bool:
 # Regional support follows several municipalities and has no business with any single
 # incident: every incident, case, comment and photo URL (and the API's) answers it 404 as if the
 # object did not exist, not 403.
+# The kommun's profile and document template page (tenancy/branding.py) is its administrators'
+# and coordinators' settings: every other role gets 404 there, as if it did not exist.
 NOT_FOUND_ROLES: dict[Permission, frozenset[Role]] = {
     Permission.REPORT_INCIDENTS: frozenset({Role.REGIONAL}),
+    Permission.MANAGE_BRANDING: ALL_ROLES - {Role.ADMIN, Role.COORDINATOR},
 }
 
 

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -203,3 +203,126 @@ def member_unlock(request: HttpRequest, access: Access, membership_id: int) -> H
             request, _("%(email)s can log in again.") % {"email": membership.user.email}
         )
     return redirect("member_list", municipality=access.municipality.slug)
+
+
+# ---- the kommun's profile and document template (issue 13, item 3) -------------------------
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@municipality_view(Permission.MANAGE_BRANDING)
+def branding_settings(request: HttpRequest, access: Access) -> HttpResponse:
+    from samtrygg.documents import word_template
+    from samtrygg.documents.branding import DEFAULT_COLOUR, branding_for
+
+    from .branding import contrast_with_white, save_branding
+    from .forms import BrandingForm
+    from .models import MunicipalityBranding
+
+    municipality = access.municipality
+    saved = (
+        MunicipalityBranding.objects.filter(municipality=municipality)
+        .defer("logo", "word_template")
+        .first()
+    )
+    has_template = (
+        MunicipalityBranding.objects.filter(
+            municipality=municipality, word_template__isnull=False
+        ).exists()
+        if saved
+        else False
+    )
+    initial = {
+        "colour": saved.colour if saved else DEFAULT_COLOUR,
+        "header_text": saved.header_text if saved else "",
+        "footer_text": saved.footer_text if saved else "",
+    }
+    form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = form.values
+        try:
+            save_branding(
+                request.user,
+                municipality,
+                colour=values.colour,
+                header_text=values.header_text,
+                footer_text=values.footer_text,
+                logo=values.logo,
+                remove_logo=values.remove_logo,
+                word_template=values.word_template,
+                remove_template=values.remove_template,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("branding_settings", municipality=municipality.slug)
+    brand = branding_for(municipality)
+    return render(
+        request,
+        "tenancy/branding.html",
+        {
+            "form": form,
+            "saved": saved,
+            "has_template": has_template,
+            "preview": brand,
+            "placeholders": ", ".join(word_template.REQUIRED_PLACEHOLDERS),
+            "contrast": f"{contrast_with_white(brand.colour):.1f}".replace(".", ","),
+        },
+    )
+
+
+@municipality_view(Permission.MANAGE_BRANDING)
+def branding_default_template(request: HttpRequest, access: Access) -> HttpResponse:
+    """The default Word template in the kommun's colour, to change in Word and upload again."""
+    from samtrygg.documents import word_template
+    from samtrygg.documents.branding import branding_for
+
+    data = word_template.default_template(branding_for(access.municipality))
+    response = HttpResponse(data, content_type=DOCX_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="dokumentmall-{access.municipality.slug}.docx"'
+    )
+    return response
+
+
+def _cached(request: HttpRequest, response: HttpResponse, version: str) -> HttpResponse:
+    """Kept by the browser (not shared caches) for a year when asked for by its version, as
+    the page header does; asked again every time otherwise."""
+    fresh = request.GET.get("v") == version
+    response["Cache-Control"] = (
+        "private, max-age=31536000, immutable" if fresh else "private, no-cache"
+    )
+    return response
+
+
+@municipality_view()
+def branding_css(request: HttpRequest, access: Access) -> HttpResponse:
+    """The kommun's colour as a CSS custom property the base stylesheet uses (the
+    Content-Security-Policy allows no inline style). Its contrast with white was checked when
+    it was saved (tenancy/branding.py)."""
+    from .branding import header_branding
+
+    brand = header_branding(access.municipality)
+    if brand is None:
+        return _cached(request, HttpResponse("", content_type="text/css; charset=utf-8"), "")
+    css = f":root {{ --brand: {brand.colour}; }}\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    return _cached(request, response, brand.version)
+
+
+@municipality_view()
+def branding_logo(request: HttpRequest, access: Access) -> HttpResponse:
+    """The kommun's logo for the page header (a PNG re-encoded when it was saved)."""
+    from .branding import header_branding
+    from .models import MunicipalityBranding
+
+    brand = header_branding(access.municipality)
+    logo = (
+        MunicipalityBranding.objects.filter(municipality=access.municipality)
+        .values_list("logo", flat=True)
+        .first()
+    )
+    if brand is None or not logo:
+        raise Http404
+    return _cached(request, HttpResponse(bytes(logo), content_type="image/png"), brand.version)
