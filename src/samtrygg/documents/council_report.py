@@ -210,8 +210,8 @@ def _plan(m: Municipality) -> list[Section]:
     }
     summary += (
         ": "
-        + ", ".join(
-            f"{_state(colour).lower()} {formatting.number(n)}" for colour, n in counts.items()
+        + "; ".join(
+            f"{_state(colour).lower()}: {formatting.number(n)}" for colour, n in counts.items()
         )
         + "."
     )
