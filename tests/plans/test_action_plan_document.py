@@ -24,7 +24,7 @@ from samtrygg.situation.models import ReportFinding
 
 from .. import factories
 from ..conftest import World
-from ..documents import text
+from ..documents import text as document_text
 from ..documents.text import pdf_lines, word_lines, words
 
 pytestmark = pytest.mark.usefixtures("swedish")
@@ -37,7 +37,7 @@ LINKS = (
 
 
 def pdf_words(raw: bytes, plan: ActionPlan) -> list[str]:
-    return text.pdf_words(raw, [s.header for s in action_plan.sections(plan) if s.header])
+    return document_text.pdf_words(raw, [s.header for s in action_plan.sections(plan) if s.header])
 
 
 def _post(**values: Any) -> dict[str, str]:
@@ -156,6 +156,12 @@ def test_pdf_and_word_say_the_same_in_the_same_order(world: World, client: Clien
     assert pdf["Content-Type"] == "application/pdf"
     pdf_text, word_text = pdf_lines(pdf.content), word_lines(docx.content)
     assert pdf_words(pdf.content, plan) == words(word_text)
+    rendered = action_plan.document(plan)
+    document_text.assert_same_words(pdf.content, docx.content, rendered)
+    assert document_text.pdf_ua_failures(pdf.content) == []
+    assert document_text.word_metadata(docx.content)["author"] == world.a.name
+    assert document_text.pdf_metadata(pdf.content)["author"] == world.a.name
+    assert document_text.word_metadata(docx.content)["subject"] == "Åtgärdsplan"
     text = " ".join(word_text)
     # The title page.
     assert word_text[:6] == [
