@@ -56,3 +56,30 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Address(models.Model):
+    """An address point of the kommun's register (areas/addresses.py): a place, never a
+    person — the street and number a tap on the map is nearest to."""
+
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    street = models.CharField(_("street"), max_length=150)
+    number = models.CharField(_("number"), max_length=20)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    locality = models.CharField(_("locality"), max_length=80, blank=True)
+    x = models.FloatField()  # SWEREF 99 TM
+    y = models.FloatField()
+    lon = models.FloatField()
+    lat = models.FloatField()
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        indexes = [models.Index(fields=["municipality", "street"], name="address_street")]
+
+    def __str__(self) -> str:
+        from .addresses import label
+
+        return label(self.street, self.number, self.postcode, self.locality)

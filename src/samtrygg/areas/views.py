@@ -212,3 +212,50 @@ def boundary_geojson(request: HttpRequest, access: Access) -> JsonResponse:
             }
         )
     return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _coordinate(value: str | None, low: float, high: float) -> float | None:
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
+
+@municipality_view(Permission.VIEW_AREAS)
+def place_lookup(request: HttpRequest, access: Access) -> JsonResponse:
+    """What a tap or "min position" is at: the area and the nearest address of the kommun's
+    imported register, both looked up here without any outside service."""
+    from samtrygg.analysis.geo import wgs84_to_sweref
+
+    from . import addresses
+
+    lat = _coordinate(request.GET.get("lat"), -90, 90)
+    lon = _coordinate(request.GET.get("lon"), -180, 180)
+    if lat is None or lon is None:
+        return JsonResponse({"error": _("Give lat and lon in degrees (WGS 84).")}, status=400)
+    x, y = (float(v[0]) for v in wgs84_to_sweref([lon], [lat]))
+    area_id = queries.assign_areas(access.municipality.pk, [x], [y])[0]
+    area = queries.areas(access).filter(pk=area_id).first() if area_id is not None else None
+    found = addresses.nearest(access.municipality.pk, x, y)
+    return JsonResponse(
+        {
+            "area": {"id": area.pk, "name": area.name} if area else None,
+            "address": ({"label": str(found[0]), "distance_m": round(found[1])} if found else None),
+        }
+    )
+
+
+@municipality_view(Permission.VIEW_AREAS)
+def address_search(request: HttpRequest, access: Access) -> JsonResponse:
+    from . import addresses
+
+    query = (request.GET.get("q") or "")[:100]
+    return JsonResponse(
+        {
+            "results": [
+                {"label": str(a), "lat": round(a.lat, 6), "lon": round(a.lon, 6)}
+                for a in addresses.search(access.municipality.pk, query)
+            ]
+        }
+    )
