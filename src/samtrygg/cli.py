@@ -12,6 +12,7 @@ samtrygg import-bra FILE | import-population FILE    Brå's reported crime, SCB'
 samtrygg import-municipality-groups FILE            SKR's kommungrupper (compare like with like)
 samtrygg import-surveys KOMMUN FILE | import-fires FILE   surveys, MSB's deliberately set fires
 samtrygg word-template --municipality SLUG -o FILE  the default Word template in its colour
+samtrygg import-addresses FILE --municipality SLUG  address points: Lantmäteriet .gpkg or OSM .osm
 samtrygg migrate | check | shell | ...               any Django management command
 """
 
