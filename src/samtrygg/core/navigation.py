@@ -128,7 +128,7 @@ MENU: tuple[Group, ...] = (
             Entry(_("Evaluations"), "evaluation_list"),
             Entry(_("Citizen promises"), "promise_list"),
             Entry(_("Agreements"), "agreement_list"),
-            Entry(_("Coordinating body"), "council"),
+            Entry(_("Strategic council"), "council"),
             Entry(_("Compliance"), "compliance"),
             Entry(_("Reports to the municipal council"), "council_reports"),
         ),
