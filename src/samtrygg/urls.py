@@ -47,6 +47,7 @@ municipality_patterns = [
         tenancy_views.branding_default_template,
         name="branding_default_template",
     ),
+    path("settings/public-texts/", tenancy_views.public_texts_edit, name="public_texts_edit"),
     path("branding.css", tenancy_views.branding_css, name="branding_css"),
     path("branding/logo.png", tenancy_views.branding_logo, name="branding_logo"),
     path("areas/", area_views.area_list, name="area_list"),
@@ -227,6 +228,30 @@ urlpatterns = [
     path("invitation/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("public/<slug:slug>/", plan_public.public_page, name="public_page"),
     path("region/", plan_public.regional_overview, name="regional_overview"),
+    path(
+        "about/accessibility/",
+        tenancy_views.public_text_page,
+        {"kind": "accessibility_statement"},
+        name="accessibility_statement_default",
+    ),
+    path(
+        "about/personal-data/",
+        tenancy_views.public_text_page,
+        {"kind": "personal_data"},
+        name="personal_data_default",
+    ),
+    path(
+        "about/<slug:municipality>/accessibility/",
+        tenancy_views.public_text_page,
+        {"kind": "accessibility_statement"},
+        name="accessibility_statement",
+    ),
+    path(
+        "about/<slug:municipality>/personal-data/",
+        tenancy_views.public_text_page,
+        {"kind": "personal_data"},
+        name="personal_data",
+    ),
     path("me/api-tokens/", tenancy_views.api_tokens, name="api_tokens"),
     path("me/notifications/", week_views.notification_settings, name="notification_settings"),
     path(

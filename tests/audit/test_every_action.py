@@ -1378,6 +1378,7 @@ OTHER_DOORS: dict[AuditAction, Callable[[World, Any], Any]] = {
 
 # Written by heavy runs that have their own tests, which check the event.
 CHECKED_ELSEWHERE = {
+    AuditAction.PUBLIC_TEXTS_CHANGED: "tests/tenancy/test_public_texts.py",
     AuditAction.COUNCIL_REPORT_CREATED: "tests/plans/test_council_report.py",
     AuditAction.COUNCIL_REPORT_CHANGED: "tests/plans/test_council_report.py",
     AuditAction.COUNCIL_REPORT_REPORTED: "tests/plans/test_council_report.py",

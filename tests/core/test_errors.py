@@ -99,7 +99,7 @@ def test_500_is_swedish_with_the_request_id(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("samtrygg.areas.queries.areas", broken)
+    monkeypatch.setattr("samtrygg.core.start.blocks", broken)
     quiet_client.force_login(world.alice)
     response = quiet_client.get(f"/k/{world.a.slug}/")
     assert response.status_code == 500

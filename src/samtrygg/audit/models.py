@@ -86,6 +86,10 @@ class AuditAction(models.TextChoices):
     PROMISE_FOLLOWED_UP = "promise.followed_up", _("Follow-up of a promise's activity recorded")
     COMPLIANCE_SETTINGS_CHANGED = "compliance.changed", _("Compliance settings changed")
     BRANDING_CHANGED = "branding.changed", _("Profile and document template changed")
+    PUBLIC_TEXTS_CHANGED = (
+        "public_texts.changed",
+        _("Accessibility statement or personal data page changed"),
+    )
     MEETING_CREATED = "meeting.created", _("Meeting created")
     MEETING_DECISIONS_RECORDED = "meeting.decisions", _("Meeting decisions recorded")
     MEETING_TASK_ADDED = "meeting.task_added", _("Task added at a meeting")

@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from samtrygg.core.navigation import menu, my_municipalities
 from samtrygg.tenancy.branding import header_branding
-from samtrygg.tenancy.policy import municipalities_for
 from samtrygg.tenancy.roles import Permission
 
 
@@ -17,9 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "access": access,
         "perm": {p.name: access.can(p) for p in Permission} if access else {},
-        "my_municipalities": (
-            (lambda: list(municipalities_for(user))) if user is not None else list
-        ),
+        "my_municipalities": (lambda: my_municipalities(request)) if user is not None else list,
+        "main_menu": lambda: menu(request),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "demo_mode": settings.DEMO_MODE,

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
-from samtrygg.areas import queries as area_queries
 from samtrygg.tenancy.policy import Access, municipalities_for, municipality_view
 
 
@@ -34,8 +33,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @municipality_view()
 def municipality_home(request: HttpRequest, access: Access) -> HttpResponse:
-    areas = area_queries.areas(access).only("name", "code", "kind", "population", "day_population")
-    return render(request, "core/municipality_home.html", {"areas": areas})
+    """The start page: what to do now, per role (core/start.py)."""
+    from .navigation import my_municipalities
+    from .start import blocks
+
+    municipalities = my_municipalities(request)
+    return render(
+        request,
+        "core/municipality_home.html",
+        {"blocks": blocks(access, municipalities), "municipalities": municipalities},
+    )
 
 
 def _oldest_queued_age(now: datetime) -> float | None:

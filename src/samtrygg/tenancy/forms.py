@@ -182,3 +182,20 @@ def _read(upload: Any, limit: int) -> bytes | None:
     upload.seek(0)
     data: bytes = upload.read(limit + 1)
     return data
+
+
+class PublicTextsForm(forms.Form):
+    """The kommun's accessibility statement and personal-data page (tenancy/public_texts.py)."""
+
+    accessibility_statement = forms.CharField(
+        label=_("Accessibility statement"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 18}),
+    )
+    personal_data = forms.CharField(
+        label=_("Personal data page"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 18}),
+    )

@@ -302,3 +302,36 @@ class MunicipalityBranding(models.Model):
 
     def __str__(self) -> str:
         return str(self.municipality)
+
+
+class MunicipalityPublicTexts(models.Model):
+    """The kommun's own accessibility statement (tillgänglighetsredogörelse) and its page about
+    personal data, both public (tenancy/public_texts.py). An empty field shows the default text.
+    Changed only through tenancy.public_texts.save_public_texts, which logs the change."""
+
+    municipality = models.OneToOneField(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="public_texts",
+        verbose_name=_("municipality"),
+    )
+    accessibility_statement = models.TextField(
+        _("accessibility statement"), blank=True, max_length=20000
+    )
+    personal_data = models.TextField(_("personal data page"), blank=True, max_length=20000)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("public texts")
+        verbose_name_plural = _("public texts")
+
+    def __str__(self) -> str:
+        return str(self.municipality)

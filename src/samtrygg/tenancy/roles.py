@@ -38,6 +38,7 @@ class Permission(StrEnum):
     EDIT_PLANS = "edit_plans"
     DECIDE_PLANS = "decide_plans"
     MANAGE_BRANDING = "manage_branding"
+    MANAGE_PUBLIC_TEXTS = "manage_public_texts"
 
 
 ALL_ROLES = frozenset(Role)
@@ -57,6 +58,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.EDIT_PLANS: frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     Permission.DECIDE_PLANS: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Permission.MANAGE_BRANDING: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Permission.MANAGE_PUBLIC_TEXTS: frozenset({Role.ADMIN}),
 }
 
 # Which roles a user holding the key role may hand out (invite with, or change a member to).
@@ -120,6 +122,9 @@ def may_hold(kind: str, role: Role | int) -> bool:
 NOT_FOUND_ROLES: dict[Permission, frozenset[Role]] = {
     Permission.REPORT_INCIDENTS: frozenset({Role.REGIONAL}),
     Permission.MANAGE_BRANDING: ALL_ROLES - {Role.ADMIN, Role.COORDINATOR},
+    # The accessibility statement and the personal-data page (core/public_texts.py): the kommun
+    # answers for them, so its administrators edit them; every other role gets 404.
+    Permission.MANAGE_PUBLIC_TEXTS: ALL_ROLES - {Role.ADMIN},
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -10,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import queries, services, tokens
 from .forms import (
@@ -326,3 +328,61 @@ def branding_logo(request: HttpRequest, access: Access) -> HttpResponse:
     if brand is None or not logo:
         raise Http404
     return _cached(request, HttpResponse(bytes(logo), content_type="image/png"), brand.version)
+
+
+# ---- the accessibility statement and the personal-data page (issue 14, item 12) -------------
+
+
+def _public_text_page(request: HttpRequest, kind: str, municipality: Any) -> HttpResponse:
+    from .public_texts import public_text
+
+    titles = {
+        "accessibility_statement": _("Accessibility statement"),
+        "personal_data": _("Personal data in Samtrygg"),
+    }
+    return render(
+        request,
+        "tenancy/public/page.html",
+        {
+            "title": titles[kind],
+            "text": public_text(kind, municipality),
+            "public_municipality": municipality,
+        },
+    )
+
+
+@require_GET
+def public_text_page(request: HttpRequest, kind: str, municipality: str = "") -> HttpResponse:
+    """Public, no login: the kommun's text, or the default when none is chosen (the login page's
+    footer, outside any kommun). A slug that no kommun has is 404."""
+    from .models import Municipality
+
+    found = get_object_or_404(Municipality, slug=municipality) if municipality else None
+    return _public_text_page(request, kind, found)
+
+
+@municipality_view(Permission.MANAGE_PUBLIC_TEXTS)
+def public_texts_edit(request: HttpRequest, access: Access) -> HttpResponse:
+    from .forms import PublicTextsForm
+    from .public_texts import KINDS, default_text, public_text, save_public_texts
+
+    municipality = access.municipality
+    current = {kind: public_text(kind, municipality) for kind in KINDS}
+    initial = {kind: current[kind].text for kind in KINDS}
+    form = PublicTextsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        # A text left as the default is stored empty, so that later default changes reach it.
+        values = {
+            kind: ""
+            if form.cleaned_data[kind].strip() == default_text(kind, municipality).strip()
+            else form.cleaned_data[kind]
+            for kind in KINDS
+        }
+        try:
+            save_public_texts(request.user, municipality, **values)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("public_texts_edit", municipality=municipality.slug)
+    return render(request, "tenancy/public_texts_edit.html", {"form": form, "current": current})
