@@ -25,12 +25,13 @@ from django.utils.translation import ngettext
 from samtrygg.areas.queries import areas as area_queries
 from samtrygg.audit import queries as audit_queries
 from samtrygg.audit.models import AuditAction, AuditEvent
+from samtrygg.core import formatting
 from samtrygg.exchange import exports
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission, Role
 
-from . import bulk, cases, duplicates, queries
+from . import bulk, cases, duplicates, nearby, queries
 from .filters import QUEUE_LABELS, IncidentFilterForm
 from .forms import (
     ASSESSMENT_CHOICES,
@@ -304,6 +305,34 @@ def _history(access: Access, incident: Incident) -> list[tuple[AuditEvent, str, 
     return out
 
 
+def _map_markers(
+    access: Access, incident: Incident, neighbours: list[nearby.Neighbour]
+) -> dict[str, Any]:
+    """The case page map's points (read by map.js from a JSON script element): the case, and
+    the incidents nearby in space and time that the user may see."""
+    slug = access.municipality.slug
+
+    def label(i: Incident) -> str:
+        when = i.occurred_at or i.occurred_from
+        return f"{i.reference}: {i.category.label}, {formatting.moment(when) if when else ''}"
+
+    return {
+        "focus": {"lat": incident.lat, "lon": incident.lon, "label": label(incident)}
+        if incident.lat is not None and incident.lon is not None
+        else None,
+        "nearby": [
+            {
+                "lat": n.incident.lat,
+                "lon": n.incident.lon,
+                "label": label(n.incident),
+                "url": reverse("incident_detail", args=[slug, n.incident.pk]),
+            }
+            for n in neighbours
+        ],
+        "labelOpen": _("Open the case"),
+    }
+
+
 @municipality_view(Permission.REPORT_INCIDENTS)
 def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> HttpResponse:
     incident: Incident = access.get_or_404(queries.incidents(access), pk=incident_id)
@@ -387,6 +416,7 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
             }
             target = forms_by_action.get(action or "", comment_form)
             target.add_error(None, error.messages)
+    neighbours = nearby.nearby(access, incident)
     return render(
         request,
         "incidents/incident_detail.html",
@@ -409,9 +439,15 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
             "comments": cases.visible_comments(access, incident),
             "history": _history(access, incident),
             "show_history": audit_queries.may_read_case_history(access, incident),
-            "candidates": list(duplicates.candidates(access, incident))
+            "candidates": duplicates.described(
+                access, incident, duplicates.candidates(access, incident)
+            )
             if COORDINATION in held
             else [],
+            "nearby": neighbours,
+            "nearby_radius": int(nearby.RADIUS_M),
+            "nearby_days": nearby.DAYS,
+            "map_markers": _map_markers(access, incident, neighbours),
             "duplicates": list(queries.incidents(access).filter(duplicate_of=incident)),
         },
     )
