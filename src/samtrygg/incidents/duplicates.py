@@ -48,17 +48,18 @@ def candidates(
         else Q(pk__in=[])
     )
     close_in_time = time_window(incident, window)
-    has_point = incident.x is not None and incident.y is not None
+    x, y = incident.x, incident.y
+    has_point = x is not None and y is not None
     near = Q(pk__in=[])
-    if has_point:
+    if x is not None and y is not None:
         codes = RELATED.get(incident.category.code, {incident.category.code})
         near = (
             Q(
                 category__code__in=codes,
-                x__gte=incident.x - radius_m,
-                x__lte=incident.x + radius_m,
-                y__gte=incident.y - radius_m,
-                y__lte=incident.y + radius_m,
+                x__gte=x - radius_m,
+                x__lte=x + radius_m,
+                y__gte=y - radius_m,
+                y__lte=y + radius_m,
             )
             & close_in_time
         )
