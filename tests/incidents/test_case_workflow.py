@@ -116,3 +116,37 @@ def test_handler_list_opens_on_the_queue_of_their_organisation(
     listing = client.get(f"/k/{seeded.a.slug}/incidents/").content.decode()
     assert 'href="?queue=handling" aria-current="page"' in listing
     assert theirs.reference in listing and reported.reference not in listing
+
+
+def test_data_migration_sends_assigned_to_nobody_back_to_new(seeded: World) -> None:
+    """0010 mends the rows stored before the constraint (stored here by lifting it for a
+    moment), with an event in each case's history."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    case = report(seeded, seeded.bob, seeded.a_org)
+    kept = report(seeded, seeded.bob, seeded.a_org)
+    cases.assign(seeded.access(seeded.dave), kept, seeded.a_other_org)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+            try:
+                Incident.objects.filter(pk=case.pk).update(status=Status.ASSIGNED)
+            finally:
+                cursor.execute("PRAGMA ignore_check_constraints = OFF")
+    else:
+        constraint = next(
+            c for c in Incident._meta.constraints if c.name == "incident_assigned_has_organisation"
+        )
+        with connection.schema_editor() as editor:
+            editor.remove_constraint(Incident, constraint)
+        Incident.objects.filter(pk=case.pk).update(status=Status.ASSIGNED)
+    module = import_module("samtrygg.incidents.migrations.0010_assigned_to_nobody_back_to_new")
+    module.assigned_to_nobody_back_to_new(apps, None)
+    mended = Incident.objects.get(pk=case.pk)
+    assert mended.status == Status.NEW and mended.version == case.version + 1
+    assert Incident.objects.get(pk=kept.pk).status == Status.ASSIGNED  # had an organisation
+    event = AuditEvent.objects.get(action=AuditAction.CASE_STATUS_CHANGED, object_id=str(case.pk))
+    assert event.changes == {"status": ["assigned", "new"]}
