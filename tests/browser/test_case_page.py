@@ -93,3 +93,22 @@ def test_case_page_and_situation_map(
         assert "period=custom" in page.url or f"from={first}" in page.url
         assert page.locator("#period").input_value() == "custom"
         assert page.locator("[role=alert]").count() == 0
+
+
+def test_accept_all_findings_in_the_browser(world: World, new_page: Any) -> None:
+    from ..situation.test_finding_decisions import _report
+
+    report = _report(world)
+    page = new_page(DESKTOP)
+    log_in(page, "alice@example.se")
+    page.goto(f"/k/{world.a.slug}/lagesbild/{report.pk}/")
+    clean(page)
+    page.get_by_label("Välj iakttagelse 1", exact=True).check()
+    page.locator("#batch-decision").select_option("dropped")
+    page.get_by_role("button", name="Registrera beslutet").click()
+    page.get_by_text("Beslut registrerat för 1 iakttagelse.").wait_for()
+    page.get_by_role("button", name="Godta alla").click()
+    undecided = report.findings.count() - 1
+    page.get_by_text(f"Beslut registrerat för {undecided} iakttagelser.").wait_for()
+    assert set(report.findings.values_list("decision", flat=True)) == {"dropped", "accepted"}
+    clean(page)
