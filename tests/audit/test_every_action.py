@@ -743,6 +743,17 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
         ),
         ("decision",),
     ),
+    "samtrygg.situation.services.decide_findings": (
+        AuditAction.SITUATION_REPORT_CHANGED,
+        lambda w: _two(
+            w,
+            _finding,
+            lambda w, finding: _situation().decide_findings(
+                w.access(w.dave), finding.report, [(finding, "dropped")]
+            ),
+        ),
+        ("decision",),
+    ),
     "samtrygg.situation.services.approve": (
         AuditAction.SITUATION_REPORT_APPROVED,
         lambda w: _two(

@@ -127,9 +127,18 @@ def test_from_hot_spot_to_plan_follow_up_and_report(picture: World, new_page: An
 
     page.goto(f"/k/{slug}/compliance/")
     assert status_of(page, "5 §") == "Uppfyllt"
-    report = page.request.get(f"/k/{slug}/compliance/council-report.pdf").body()
-    text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(report))
-    assert "Belysning vid parkeringen" in text and "Beslutad" in text and "Gul" in text
+    # The report to kommunfullmäktige: started as this year's ärende from the compliance page.
+    page.get_by_role("link", name="Rapporter till kommunfullmäktige (13 §)").click()
+    page.get_by_role("button", name="Påbörja rapporten").click()
+    page.wait_for_url("**/council-reports/*/")
+    clean(page)
+    pdf_link = page.get_by_role("link", name="PDF").first.get_attribute("href")
+    report = page.request.get(pdf_link).body()
+    text = " ".join(
+        " ".join(p.get_textpage().get_text_range().split()) for p in pdfium.PdfDocument(report)
+    )
+    assert "Belysning vid parkeringen" in text
+    assert "(beslutad)" in text and "Risk för avvikelse (gul)" in text
 
 
 def test_every_new_page_is_accessible(picture: World, new_page: Any) -> None:  # noqa: F811

@@ -69,6 +69,15 @@ def transition(
                 % {"from": Status(case.status).label, "to": Status(to).label},
                 code="transition",
             )
+        if Status(to) == Status.ASSIGNED and case.handling_organisation_id is None:
+            # The database refuses it too (incident_assigned_has_organisation).
+            raise ValidationError(
+                _(
+                    "A case can be “Assigned” only to an organisation: choose the "
+                    "organisation under “Assign” instead."
+                ),
+                code="no_organisation",
+            )
         before = case.status
         case.status = to
         _save(case, ["status"])
@@ -188,10 +197,12 @@ def merge(access: Access, primary: Incident, duplicates: list[Incident]) -> Inci
             raise PermissionDenied
         if main.status == Status.DUPLICATE:
             raise ValidationError(_("The case to keep is itself a duplicate."))
+        merged: list[str] = []
         for other in duplicates:
             case = _locked(access, other, None)
             if case.pk == main.pk:
                 continue
+            merged.append(case.reference)
             before = case.status
             case.duplicate_of, case.status = main, Status.DUPLICATE
             _save(case, ["duplicate_of", "status"])
@@ -206,5 +217,14 @@ def merge(access: Access, primary: Incident, duplicates: list[Incident]) -> Inci
                     "status": [before, Status.DUPLICATE],
                     "duplicate_of": [None, main.reference],
                 },
+            )
+        if merged:
+            # The kept case's own history names what was merged into it.
+            record(
+                AuditAction.CASE_MERGED,
+                actor=access.user,
+                municipality=main.municipality,
+                obj=main,
+                changes={"merged": [None, merged]},
             )
     return main

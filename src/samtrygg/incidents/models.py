@@ -239,6 +239,11 @@ class Incident(models.Model):
                 condition=Q(occurred_at__isnull=False) | Q(occurred_from__isnull=False),
                 name="incident_has_a_time",
             ),
+            # "Assigned" means assigned to an organisation (cases.transition says so in words).
+            models.CheckConstraint(
+                condition=~Q(status="assigned") | Q(handling_organisation__isnull=False),
+                name="incident_assigned_has_organisation",
+            ),
             *(
                 models.CheckConstraint(
                     condition=_within(field, bounds.DB_EARLIEST, bounds.DB_LATEST),

@@ -46,7 +46,13 @@ CLOSED_STATUSES = (Status.CLOSED, Status.DUPLICATE, Status.REJECTED)
 
 
 def default_queue(access: Access) -> str:
-    return "new" if access.role is not None and access.role >= Role.COORDINATOR else "mine"
+    """Where the case list opens: coordinators on the cases to route, handlers (and analysts)
+    on the cases assigned to their organisation, reporters on what they reported."""
+    if access.role is not None and access.role >= Role.COORDINATOR:
+        return "new"
+    if any(m.role >= Role.HANDLER for m in access.memberships):
+        return "handling"
+    return "mine"
 
 
 def queue(access: Access, name: str) -> QuerySet[Incident]:

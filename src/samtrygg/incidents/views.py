@@ -24,13 +24,14 @@ from django.utils.translation import ngettext
 
 from samtrygg.areas.queries import areas as area_queries
 from samtrygg.audit import queries as audit_queries
-from samtrygg.audit.models import AuditEvent
+from samtrygg.audit.models import AuditAction, AuditEvent
+from samtrygg.core import formatting
 from samtrygg.exchange import exports
 from samtrygg.tenancy.models import Organisation
 from samtrygg.tenancy.policy import Access, municipality_view
 from samtrygg.tenancy.roles import Permission, Role
 
-from . import bulk, cases, duplicates, queries
+from . import bulk, cases, duplicates, nearby, queries
 from .filters import QUEUE_LABELS, IncidentFilterForm
 from .forms import (
     ASSESSMENT_CHOICES,
@@ -278,15 +279,58 @@ def _status_label(value: str | None) -> str:
     return str(Status(value).label) if value in Status.values else ""
 
 
-def _history(access: Access, incident: Incident) -> list[tuple[AuditEvent, str, str]]:
-    """The case's events, with status changes as translated labels (old, new); empty for the
-    roles the audit policy keeps them from (audit/queries.may_read_case_history)."""
+def _merge_note(event: AuditEvent) -> str:
+    """What a merge event says on the case page: on the kept case which reports were merged
+    into it, on a merged report which case it was merged into."""
+    if event.action != AuditAction.CASE_MERGED:
+        return ""
+    merged = (event.changes.get("merged") or [None, None])[1]
+    if merged:
+        return _("merged into this case: %(references)s") % {
+            "references": ", ".join(str(r) for r in merged)
+        }
+    into = (event.changes.get("duplicate_of") or [None, None])[1]
+    return _("merged into %(reference)s") % {"reference": into} if into else ""
+
+
+def _history(access: Access, incident: Incident) -> list[tuple[AuditEvent, str, str, str]]:
+    """The case's events, with status changes as translated labels (old, new) and what a merge
+    joined; empty for the roles the audit policy keeps them from
+    (audit/queries.may_read_case_history)."""
     events = audit_queries.case_history(access, incident)
     out = []
     for event in events:
         old, new = (event.changes.get("status") or [None, None])[:2]
-        out.append((event, _status_label(old), _status_label(new)))
+        out.append((event, _status_label(old), _status_label(new), _merge_note(event)))
     return out
+
+
+def _map_markers(
+    access: Access, incident: Incident, neighbours: list[nearby.Neighbour]
+) -> dict[str, Any]:
+    """The case page map's points (read by map.js from a JSON script element): the case, and
+    the incidents nearby in space and time that the user may see."""
+    slug = access.municipality.slug
+
+    def label(i: Incident) -> str:
+        when = i.occurred_at or i.occurred_from
+        return f"{i.reference}: {i.category.label}, {formatting.moment(when) if when else ''}"
+
+    return {
+        "focus": {"lat": incident.lat, "lon": incident.lon, "label": label(incident)}
+        if incident.lat is not None and incident.lon is not None
+        else None,
+        "nearby": [
+            {
+                "lat": n.incident.lat,
+                "lon": n.incident.lon,
+                "label": label(n.incident),
+                "url": reverse("incident_detail", args=[slug, n.incident.pk]),
+            }
+            for n in neighbours
+        ],
+        "labelOpen": _("Open the case"),
+    }
 
 
 @municipality_view(Permission.REPORT_INCIDENTS)
@@ -296,7 +340,11 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
     status_form = StatusForm(initial={"version": incident.version})
     assign_form = AssignForm(
         access,
-        initial={"version": incident.version, "organisation": incident.handling_organisation},
+        initial={
+            "version": incident.version,
+            "organisation": incident.handling_organisation,
+            "due_date": incident.due_date,
+        },
     )
     comment_form = CommentForm()
     photo_form = PhotoForm()
@@ -368,13 +416,20 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
             }
             target = forms_by_action.get(action or "", comment_form)
             target.add_error(None, error.messages)
+    neighbours = nearby.nearby(access, incident)
     return render(
         request,
         "incidents/incident_detail.html",
         {
             "incident": incident,
             "free_text": free_text(access, incident),
-            "moves": [(s.value, s.label) for s in allowed_moves(access, incident)],
+            # "Assigned" without an organisation is refused (cases.transition): the way there
+            # is the "Assign" form, so no button offers it.
+            "moves": [
+                (s.value, s.label)
+                for s in allowed_moves(access, incident)
+                if s != Status.ASSIGNED or incident.handling_organisation_id is not None
+            ],
             "can_coordinate": COORDINATION in held,
             "status_form": status_form,
             "assign_form": assign_form,
@@ -384,9 +439,15 @@ def incident_detail(request: HttpRequest, access: Access, incident_id: int) -> H
             "comments": cases.visible_comments(access, incident),
             "history": _history(access, incident),
             "show_history": audit_queries.may_read_case_history(access, incident),
-            "candidates": list(duplicates.candidates(access, incident))
+            "candidates": duplicates.described(
+                access, incident, duplicates.candidates(access, incident)
+            )
             if COORDINATION in held
             else [],
+            "nearby": neighbours,
+            "nearby_radius": int(nearby.RADIUS_M),
+            "nearby_days": nearby.DAYS,
+            "map_markers": _map_markers(access, incident, neighbours),
             "duplicates": list(queries.incidents(access).filter(duplicate_of=incident)),
         },
     )

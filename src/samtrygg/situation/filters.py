@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from numpy.typing import NDArray
 
+from samtrygg.core import bounds
 from samtrygg.incidents.models import Source, Status
 from samtrygg.incidents.visibility import incident_visibility, statistics_visibility
 from samtrygg.tenancy.policy import Access
@@ -53,16 +54,20 @@ class SituationFilters:
     extra: dict[str, str] = field(default_factory=dict)  # map view: zoom and centre
     # Completed calendar periods only (aggregates-only users: situation/disclosure.py).
     calendar: bool = False
+    # What was wrong with typed dates, in the user's language (the page says it; the period
+    # shown is then the default one), and the dates as typed, to be shown again for a fix.
+    problems: tuple[str, ...] = ()
+    entered_from: str = ""
+    entered_to: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict) -> SituationFilters:
         period = query.get("period", DEFAULT_PERIOD)
         if period not in PERIODS:
             period = DEFAULT_PERIOD
-        first = _date(query.get("from"))
-        last = _date(query.get("to"))
-        if period == "custom" and (first is None or last is None or last < first):
-            period, first, last = DEFAULT_PERIOD, None, None
+        period, first, last, problems = _typed_period(
+            period, query.get("from", "").strip(), query.get("to", "").strip()
+        )
         layers = tuple(
             layer
             for layer in query.get("layers", ",".join(DEFAULT_LAYERS)).split(",")
@@ -82,6 +87,9 @@ class SituationFilters:
                 **{k: str(query.get(k)) for k in ("z", "lat", "lng") if _number(query.get(k))},
                 **({"rate": "1"} if query.get("rate") == "1" else {}),
             },
+            problems=tuple(problems),
+            entered_from=query.get("from", "").strip()[:20],
+            entered_to=query.get("to", "").strip()[:20],
         )
 
     def dates(self, today: date | None = None) -> tuple[date, date]:
@@ -129,6 +137,57 @@ class SituationFilters:
             elif value not in (None, ""):
                 out[key] = str(value)
         return out.urlencode()
+
+
+def _typed_period(
+    period: str, typed_from: str, typed_to: str
+) -> tuple[str, date | None, date | None, list[str]]:
+    """The period, first and last day from the chosen period and the typed dates. A typed date
+    chooses "Chosen dates" by itself (a from date alone runs to today, a to date alone is the
+    end of four weeks); a date that cannot be used, or a to date before the from date, is
+    answered with a message and the default period is shown, never silently another one."""
+    problems: list[str] = []
+    first, last = _date(typed_from), _date(typed_to)
+    for typed, parsed, label in ((typed_from, first, _("From")), (typed_to, last, _("To"))):
+        if typed and parsed is None:
+            problems.append(
+                str(
+                    _("%(field)s: “%(value)s” is not a date; write it as year-month-day.")
+                    % {"field": label, "value": typed[:20]}
+                )
+            )
+        elif parsed is not None and not (bounds.DB_EARLIEST.date() <= parsed <= _latest()):
+            problems.append(
+                str(
+                    _("%(field)s: %(value)s is outside the dates the map can show.")
+                    % {"field": label, "value": parsed.isoformat()}
+                )
+            )
+    if problems:
+        return DEFAULT_PERIOD, None, None, problems
+    if first is None and last is None:
+        if period == "custom":
+            problems.append(str(_("Write a from date or a to date for “Chosen dates”.")))
+            return DEFAULT_PERIOD, None, None, problems
+        return period, None, None, []
+    last = last or timezone.localdate()
+    first = first or last - timedelta(days=27)
+    if last < first:
+        problems.append(
+            str(
+                _(
+                    "The to date (%(to)s) is before the from date (%(from)s): change one of "
+                    "them. Until then the map shows the last 4 weeks."
+                )
+                % {"to": last.isoformat(), "from": first.isoformat()}
+            )
+        )
+        return DEFAULT_PERIOD, None, None, problems
+    return "custom", first, last, []
+
+
+def _latest() -> date:
+    return min(bounds.DB_LATEST.date(), timezone.localdate() + timedelta(days=366))
 
 
 def _date(value: str | None) -> date | None:

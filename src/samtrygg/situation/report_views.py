@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from samtrygg.incidents.weekly import week_from_query
 from samtrygg.tenancy.policy import Access, municipality_view
@@ -111,6 +111,26 @@ def report_list(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
+def _chosen_findings(
+    request: HttpRequest, report: SituationReport
+) -> list[tuple[ReportFinding, str]]:
+    """The findings ticked on the page with the one decision chosen for them; an id that is not
+    one of the report's findings is refused (never skipped)."""
+    chosen = request.POST.getlist("chosen")
+    if not chosen:
+        raise ValidationError(_("Choose at least one finding."))
+    if not all(c.isdigit() for c in chosen):
+        raise ValidationError(_("Choose a finding."))
+    wanted = {int(c) for c in chosen}
+    found = list(report.findings.filter(pk__in=wanted).order_by("order", "pk"))
+    if len(found) != len(wanted):
+        raise ValidationError(_("Choose a finding."))
+    decision = request.POST.get("decision", "")
+    if decision not in (FindingDecision.ACCEPTED, FindingDecision.DROPPED):
+        raise ValidationError(_("Choose accept or drop for the chosen findings."))
+    return [(finding, decision) for finding in found]
+
+
 @municipality_view()
 def report_detail(request: HttpRequest, access: Access, report_id: int) -> HttpResponse:
     report: SituationReport = access.get_or_404(queries.reports(access), pk=report_id)
@@ -144,6 +164,24 @@ def report_detail(request: HttpRequest, access: Access, report_id: int) -> HttpR
                     request.POST.get("decision", ""),
                     request.POST.get("text", ""),
                     key_message=request.POST.get("key_message") == "on",
+                )
+                return redirect(request.path + "#findings")
+            elif action in ("findings", "accept_all"):
+                if action == "accept_all":
+                    decided = services.accept_all_findings(access, report)
+                else:
+                    decided = services.decide_findings(
+                        access, report, _chosen_findings(request, report)
+                    )
+                n = len(decided)
+                messages.success(
+                    request,
+                    ngettext(
+                        "A decision was recorded on %(n)d finding.",
+                        "Decisions were recorded on %(n)d findings.",
+                        n,
+                    )
+                    % {"n": n},
                 )
                 return redirect(request.path + "#findings")
             elif action == "approve":

@@ -155,6 +155,44 @@ def decide_finding(
     return finding
 
 
+def decide_findings(
+    access: Access,
+    report: SituationReport,
+    decisions: list[tuple[ReportFinding, str]],
+) -> list[ReportFinding]:
+    """Several decisions at once (the page's checkboxes and "Accept all"): each goes through
+    ``decide_finding`` and is audited as one decision, all in one transaction, so that if any
+    is refused none is written. Accepting or dropping keeps a finding's key-message mark when the
+    decision allows one; an edited text is written one finding at a time."""
+    access.require(Permission.EDIT_SITUATION_REPORTS)
+    _editable(report)
+    if not decisions:
+        raise ValidationError(_("Choose at least one finding."))
+    if any(finding.report_id != report.pk for finding, _decision in decisions):
+        raise ValidationError(_("Choose a finding."))
+    with transaction.atomic():
+        return [
+            decide_finding(
+                access,
+                finding,
+                decision,
+                finding.text if decision == FindingDecision.EDITED else "",
+                key_message=finding.key_message,
+            )
+            for finding, decision in decisions
+        ]
+
+
+def accept_all_findings(access: Access, report: SituationReport) -> list[ReportFinding]:
+    """ "Accept all": every finding not yet decided is accepted (decided ones stay as they are)."""
+    proposed = list(report.findings.filter(decision=FindingDecision.PROPOSED))
+    if not proposed:
+        raise ValidationError(_("Every finding is already decided."))
+    return decide_findings(
+        access, report, [(finding, FindingDecision.ACCEPTED) for finding in proposed]
+    )
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)

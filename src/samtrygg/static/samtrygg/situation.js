@@ -1,7 +1,7 @@
 // The situation map. Its whole state (filters, layers, zoom and centre, rate colouring) is in
 // the address, so copying the URL shares the view. Layers come as JSON from the server, already
 // filtered, scoped to the user and with small counts suppressed for viewers; every layer is
-// also a table on the page.
+// also a table on the page (folded away under "Visa som tabell").
 "use strict";
 (function () {
   const HOT = { 3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7" };
@@ -132,7 +132,14 @@
       },
       async heat() {
         const data = await getJson(element.dataset.layerHeat + "?" + filterQuery());
-        return L.heatLayer(data.points, { radius: 18, blur: 15, max: 1.0 });
+        // The density has a long tail: most places are far below the peak. The square root
+        // lifts them into sight; the layer's canvas lies above the area fills (app.css) and
+        // never stays fainter than minOpacity where there is any incident.
+        const points = data.points.map(([lat, lng, v]) => [lat, lng, Math.sqrt(v)]);
+        return L.heatLayer(points, {
+          radius: 25, blur: 18, max: 1.0, minOpacity: 0.35,
+          gradient: { 0.2: "#2c7bb6", 0.45: "#00a6ca", 0.65: "#f9d057", 0.85: "#f29e2e", 1.0: "#d7191c" },
+        });
       },
       async points() {
         if (!element.dataset.layerPoints) return null;
@@ -188,7 +195,22 @@
     element.dataset.ready = "true";
   }
 
+  // A typed date chooses "Chosen dates"; another period empties the dates (the server reads a
+  // typed date the same way, so the form works without this script too).
+  function linkDatesToPeriod() {
+    const period = document.getElementById("period");
+    const dates = [document.getElementById("from"), document.getElementById("to")].filter(Boolean);
+    if (!period || !dates.length) return;
+    for (const input of dates) {
+      input.addEventListener("change", () => { if (input.value) period.value = "custom"; });
+    }
+    period.addEventListener("change", () => {
+      if (period.value !== "custom") for (const input of dates) input.value = "";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    linkDatesToPeriod();
     const element = document.getElementById("situation-map");
     if (!element) return;
     init(element).catch((error) => {
