@@ -124,7 +124,7 @@ FIRST_NAMES = frozenset(
     Micke Jocke Sebastian Simon Jakob Linus Rasmus Kevin Dennis Marcus Markus Tobias Patrik
     Henrik Tommy Göran Leif Roger Ulf Kjell Rolf Åke Gunnar Ola Mats Christer Jonathan David
     Samuel
-    """.split()
+    """.split()  # noqa: SIM905 (a list of words reads better as text)
 )
 _FIRST_NAME = re.compile(
     r"(?<!\w)(?:" + "|".join(sorted(FIRST_NAMES, key=len, reverse=True)) + r")s?"

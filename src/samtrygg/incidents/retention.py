@@ -257,5 +257,9 @@ def run_retention(
 
 
 def apply_retention(now: datetime | None = None) -> dict[str, Any]:
-    """The scheduled job: gallring everywhere; returns the counts per municipality."""
+    """The scheduled job: gallring everywhere; returns the counts per municipality. Also removes
+    the photos of weekly reports that were never sent (pending uploads older than a day)."""
+    from .services import remove_stale_pending_photos
+
+    remove_stale_pending_photos(now)
     return {o.municipality.slug: o.counts() for o in run_retention(now)}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import shapely
@@ -32,12 +33,13 @@ from .models import (
     Category,
     Incident,
     IncidentPhoto,
+    PendingPhoto,
     PlaceType,
     Precision,
     ReferenceCounter,
     Source,
 )
-from .photos import MAX_PHOTOS_PER_INCIDENT, CleanPhoto, clean_photo
+from .photos import MAX_PHOTOS_PER_INCIDENT, CleanPhoto, check_upload_size, clean_photo
 
 FREE_TEXT_FIELDS = ("description", "place_name")
 
@@ -284,3 +286,49 @@ def add_photos(access: Access, incident: Incident, photos: list[tuple[str, bytes
             obj=case,
             changes={"photos": len(cleaned)},
         )
+
+
+PENDING_PHOTO_DAYS = 1  # an unsent report's photos are removed after a day
+
+
+def keep_pending_photo(access: Access, key: str, slot: int, name: str, raw: bytes) -> PendingPhoto:
+    """Clean an uploaded photo at once (metadata stripped, as for every photo) and keep it for
+    the report being written (submission key, incident slot) until the report is sent."""
+    access.require(Permission.REPORT_INCIDENTS)
+    check_upload_size(name, len(raw))
+    photo = clean_photo(raw, name)
+    with transaction.atomic():
+        discard_pending(PendingPhoto.objects.filter(user=access.user, key=key, slot=slot))
+        return PendingPhoto.objects.create(
+            user=access.user,
+            key=key,
+            slot=slot,
+            name=(name or "photo")[:200],
+            image=ContentFile(photo.content, name="photo.jpg"),
+            width=photo.width,
+            height=photo.height,
+        )
+
+
+def pending_bytes(photo: PendingPhoto | None) -> list[tuple[str, bytes]]:
+    """A kept photo as the (name, bytes) an IncidentInput takes."""
+    if photo is None:
+        return []
+    with photo.image.open("rb") as handle:
+        return [(photo.name, handle.read())]
+
+
+def discard_pending(photos: Iterable[PendingPhoto]) -> int:
+    """Remove pending photos and their files."""
+    count = 0
+    for photo in list(photos):
+        photo.image.delete(save=False)
+        photo.delete()
+        count += 1
+    return count
+
+
+def remove_stale_pending_photos(now: datetime | None = None) -> int:
+    """Photos of reports never sent, older than a day (run by the scheduled retention job)."""
+    moment = (now or timezone.now()) - timedelta(days=PENDING_PHOTO_DAYS)
+    return discard_pending(PendingPhoto.objects.filter(created_at__lt=moment))
