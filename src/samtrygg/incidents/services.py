@@ -299,7 +299,7 @@ def keep_pending_photo(access: Access, key: str, slot: int, name: str, raw: byte
     photo = clean_photo(raw, name)
     with transaction.atomic():
         discard_pending(PendingPhoto.objects.filter(user=access.user, key=key, slot=slot))
-        return PendingPhoto.objects.create(
+        pending = PendingPhoto.objects.create(
             user=access.user,
             key=key,
             slot=slot,
@@ -308,6 +308,14 @@ def keep_pending_photo(access: Access, key: str, slot: int, name: str, raw: byte
             width=photo.width,
             height=photo.height,
         )
+        record(
+            AuditAction.PHOTO_KEPT,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=pending,
+            changes={"incident": slot + 1},
+        )
+    return pending
 
 
 def pending_bytes(photo: PendingPhoto | None) -> list[tuple[str, bytes]]:
@@ -319,7 +327,8 @@ def pending_bytes(photo: PendingPhoto | None) -> list[tuple[str, bytes]]:
 
 
 def discard_pending(photos: Iterable[PendingPhoto]) -> int:
-    """Remove pending photos and their files."""
+    """Remove pending photos and their files: a reporter's own unsent uploads (removed, replaced,
+    sent with the report, or a day old), never a record anybody else has seen."""
     count = 0
     for photo in list(photos):
         photo.image.delete(save=False)

@@ -147,7 +147,8 @@ def submit_weekly_report(access: Access, data: WeeklyReportInput) -> WeeklyRepor
     if errors:
         raise ValidationError(errors)
     try:
-        return _write(access, data)
+        with transaction.atomic():  # all or nothing; a ValidationError inside rolls back
+            return _write(access, data)
     except IntegrityError:
         # The same key sent twice at once: the other request's transaction won.
         earlier = _replayed(access, data)
