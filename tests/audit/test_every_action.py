@@ -300,6 +300,24 @@ def _new_incident(w: World) -> Any:
     )
 
 
+def _once(w: World) -> Any:
+    from samtrygg.incidents.services import IncidentInput, create_incident_once
+
+    category = w.category()
+    return lambda: create_incident_once(
+        w.access(w.bob),
+        IncidentInput(
+            category=category,
+            reporting_organisation=w.a_org,
+            occurred_at=timezone.now() - timedelta(hours=2),
+            lat=factories.HALMSTAD_LAT,
+            lon=factories.HALMSTAD_LON,
+            description="Krossad ruta.",
+        ),
+        "k" * 32,
+    )
+
+
 def _two(w: World, prepare: Callable[[World], Any], call: Callable[[World, Any], Any]) -> Any:
     """Prepare (not counted), then return the counted call."""
     prepared = prepare(w)
@@ -979,6 +997,11 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
                 w.access(w.bob), incident, [("a.jpg", _jpeg())]
             ),
         ),
+        (),
+    ),
+    "samtrygg.incidents.services.create_incident_once": (
+        AuditAction.INCIDENT_CREATED,
+        lambda w: _once(w),
         (),
     ),
     "samtrygg.incidents.services.keep_pending_photo": (

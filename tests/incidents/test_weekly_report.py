@@ -439,3 +439,38 @@ def test_pending_photos_older_than_a_day_are_removed(seeded: World, client: Clie
     import os
 
     assert not os.path.exists(path)
+
+
+# ---- the API: Idempotency-Key ------------------------------------------------------------------
+
+
+def test_the_api_takes_an_idempotency_key(seeded: World, client: Client) -> None:
+    import json
+
+    from .test_api import bearer, body, post
+
+    bob = bearer(seeded.bob)
+    headers = {**bob, "HTTP_IDEMPOTENCY_KEY": KEY}
+    base = f"/api/v1/k/{seeded.a.slug}"
+    first = post(client, f"{base}/incidents", body(), headers)
+    again = post(client, f"{base}/incidents", body(), headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"] and Incident.objects.count() == 1
+    year, week = this_week()
+    payload = json.dumps(
+        {
+            "iso_year": year,
+            "iso_week": week,
+            "incidents": [json.loads(body())],
+            "quiet_area_ids": [],
+            "assessments": [],
+        }
+    )
+    weekly = {**bob, "HTTP_IDEMPOTENCY_KEY": "w" * 32}
+    assert post(client, f"{base}/weekly-reports", payload, weekly).status_code == 201
+    assert post(client, f"{base}/weekly-reports", payload, weekly).status_code == 201
+    assert Incident.objects.count() == 2 and WeeklyReport.objects.count() == 1
+    # The incident's key is not the weekly report's: reusing it for another request is refused.
+    reused = {**bob, "HTTP_IDEMPOTENCY_KEY": KEY}
+    assert post(client, f"{base}/weekly-reports", payload, reused).status_code == 422
+    assert Incident.objects.count() == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -11,7 +12,7 @@ from decimal import Decimal
 import shapely
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,10 +39,14 @@ from .models import (
     Precision,
     ReferenceCounter,
     Source,
+    Submission,
 )
 from .photos import MAX_PHOTOS_PER_INCIDENT, CleanPhoto, check_upload_size, clean_photo
 
 FREE_TEXT_FIELDS = ("description", "place_name")
+
+# A submission key (idempotency): the form's hidden token or the API's Idempotency-Key header.
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @dataclass
@@ -230,6 +235,54 @@ def create_incident(access: Access, data: IncidentInput) -> Incident:
             changes={"category": data.category.code, "source": data.source},
         )
         _store_photos(access, incident, photos)
+    return incident
+
+
+def check_submission_key(key: str) -> None:
+    if key and not SUBMISSION_KEY.match(key):
+        raise ValidationError(
+            {"submission_key": _("The submission key is 16 to 64 letters, digits, - or _.")}
+        )
+
+
+def _earlier_incident(access: Access, data: IncidentInput, key: str) -> Incident | None:
+    earlier = Submission.objects.filter(
+        user=access.user, organisation=data.reporting_organisation, key=key
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.incident_id is None:
+        raise ValidationError(
+            {"submission_key": _("This submission key was already used for another request.")}
+        )
+    return Incident.objects.get(pk=earlier.incident_id)
+
+
+def create_incident_once(access: Access, data: IncidentInput, key: str) -> Incident:
+    """``create_incident`` with a submission key (the API's ``Idempotency-Key``): the same key
+    again returns the incident it created and creates nothing new."""
+    if not key:
+        return create_incident(access, data)
+    access.require(Permission.REPORT_INCIDENTS)
+    check_submission_key(key)
+    earlier = _earlier_incident(access, data, key)
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            incident = create_incident(access, data)
+            Submission.objects.create(
+                user=access.user,
+                organisation=data.reporting_organisation,
+                key=key,
+                incident=incident,
+                incident_count=1,
+            )
+    except IntegrityError:
+        earlier = _earlier_incident(access, data, key)  # the same key sent twice at once
+        if earlier is None:
+            raise
+        return earlier
     return incident
 
 

@@ -44,10 +44,16 @@ from .forms import (
     WeekForm,
 )
 from .models import Incident, IncidentPhoto, PendingPhoto, Precision, Status, WeeklyReport
-from .services import IncidentInput, add_photos, discard_pending, keep_pending_photo, pending_bytes
+from .services import (
+    SUBMISSION_KEY,
+    IncidentInput,
+    add_photos,
+    discard_pending,
+    keep_pending_photo,
+    pending_bytes,
+)
 from .visibility import free_text
 from .weekly import (
-    SUBMISSION_KEY,
     Assessment,
     LastWeek,
     WeeklyReportInput,

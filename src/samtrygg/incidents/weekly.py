@@ -9,7 +9,6 @@ report is refused. Every submission may carry a key (the form's hidden token, th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -27,7 +26,12 @@ from samtrygg.tenancy.policy import Access
 from samtrygg.tenancy.roles import Permission, Role
 
 from .models import AreaAssessment, AssessmentLevel, Submission, WeeklyReport
-from .services import IncidentInput, check_free_text, create_incident
+from .services import (
+    IncidentInput,
+    check_free_text,
+    check_submission_key,
+    create_incident,
+)
 
 MAX_INCIDENTS_PER_REPORT = 100
 
@@ -49,16 +53,6 @@ class WeeklyReportInput:
     assessments: list[Assessment] = field(default_factory=list)
     submission_key: str = ""  # idempotency: the same key twice stores once
     confirm_flagged: bool = False  # the writer confirmed flagged details in the comments
-
-
-SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-
-
-def check_submission_key(key: str) -> None:
-    if key and not SUBMISSION_KEY.match(key):
-        raise ValidationError(
-            {"submission_key": _("The submission key is 16 to 64 letters, digits, - or _.")}
-        )
 
 
 def earlier_submission(access: Access, organisation: Organisation, key: str) -> Submission | None:
