@@ -474,3 +474,20 @@ def test_the_api_takes_an_idempotency_key(seeded: World, client: Client) -> None
     reused = {**bob, "HTTP_IDEMPOTENCY_KEY": KEY}
     assert post(client, f"{base}/weekly-reports", payload, reused).status_code == 422
     assert Incident.objects.count() == 2
+
+
+def test_gallring_removes_the_submission_keys_with_the_reporter(seeded: World) -> None:
+    from samtrygg.incidents.retention import run_retention
+
+    year, week = this_week()
+    submit_weekly_report(
+        seeded.access(seeded.bob),
+        WeeklyReportInput(
+            seeded.a_org, year, week, [incident(seeded)], [norr(seeded)], submission_key=KEY
+        ),
+    )
+    seeded.a.retention_months = 12
+    seeded.a.save(update_fields=["retention_months"])
+    run_retention(timezone.now() + timedelta(days=800), municipalities=[seeded.a])
+    assert WeeklyReport.objects.get().reporter is None
+    assert not Submission.objects.exists()
