@@ -128,6 +128,8 @@ def test_a_weekly_report_never_loses_work(world: World, new_page: Any) -> None:
     page.goto(f"/k/{slug}/report/")
     page.get_by_role("heading", name="Redan skickat den här veckan").wait_for()
     assert page.get_by_text("Redan skickat den här veckan: Röd: allvarlig oro").is_visible()
+    north = page.get_by_label("Inget att rapportera i Norr")
+    assert north.is_checked() and north.is_disabled()  # sent: it cannot be taken back here
     form = page.locator(".incident-form").nth(0)
     form.get_by_label("Vad hände").select_option(label="Nedskräpning")
     form.get_by_label("Eller området (om du inte har en exakt plats)").select_option(
