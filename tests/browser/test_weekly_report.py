@@ -148,3 +148,39 @@ def test_a_weekly_report_never_loses_work(world: World, new_page: Any) -> None:
     desktop.wait_for_selector(".pick-map[data-ready=true]")
     assert serious_violations(desktop) == []
     assert desktop.evaluate("window.__cspViolations") == []
+
+
+def test_same_as_last_week_fills_in_place(world: World, new_page: Any) -> None:
+    """The script fills last week's quiet areas and assessments without reloading, so what was
+    typed stays; the page stays axe-clean and within the CSP."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from samtrygg.incidents.weekly import Assessment, WeeklyReportInput, submit_weekly_report
+
+    areas(world)
+    year, week, _day = (timezone.localdate() - timedelta(days=7)).isocalendar()
+    submit_weekly_report(
+        world.access(world.alice),  # another reporter of the same organisation
+        WeeklyReportInput(
+            world.a_org,
+            year,
+            week,
+            quiet_areas=[world.a.areas.get(name="Söder")],
+            assessments=[Assessment(world.area, "yellow")],
+        ),
+    )
+    page = new_page(PHONE)
+    log_in(page, "bob@example.se")
+    page.goto(f"/k/{world.a.slug}/report/")
+    form = page.locator(".incident-form").nth(0)
+    form.get_by_label("Beskrivning (vad, inte vem)").fill("Skrivet före klicket.")
+    page.get_by_role("link", name="Samma som förra veckan").click()
+    page.get_by_text("Förra veckans lugna områden och bedömningar är ifyllda.").wait_for()
+    assert page.get_by_label("Inget att rapportera i Söder").is_checked()
+    assert not page.get_by_label("Inget att rapportera i Norr").is_checked()
+    assert page.get_by_label("Bedömning av Centrum").input_value() == "yellow"
+    assert form.get_by_label("Beskrivning (vad, inte vem)").input_value() == "Skrivet före klicket."
+    assert serious_violations(page) == []
+    assert page.evaluate("window.__cspViolations") == []
