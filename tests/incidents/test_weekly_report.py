@@ -491,3 +491,28 @@ def test_gallring_removes_the_submission_keys_with_the_reporter(seeded: World) -
     run_retention(timezone.now() + timedelta(days=800), municipalities=[seeded.a])
     assert WeeklyReport.objects.get().reporter is None
     assert not Submission.objects.exists()
+
+
+def test_the_same_key_at_the_same_moment_stores_once(seeded: World, monkeypatch: Any) -> None:
+    """A double click: the second request passes the first look-up before the first commits;
+    the database's unique key stops it and it returns the first result."""
+    from samtrygg.incidents import weekly
+
+    access = seeded.access(seeded.bob)
+    year, week = this_week()
+
+    def send() -> WeeklyReport:
+        data = WeeklyReportInput(seeded.a_org, year, week, [incident(seeded)], submission_key=KEY)
+        return submit_weekly_report(access, data)
+
+    first = send()
+    once = counts()
+    real, looked = weekly._replayed, []
+
+    def too_early(access: Any, data: WeeklyReportInput) -> WeeklyReport | None:
+        looked.append(data.submission_key)
+        return None if len(looked) == 1 else real(access, data)
+
+    monkeypatch.setattr(weekly, "_replayed", too_early)
+    assert send() == first and len(looked) == 2
+    assert counts() == once
