@@ -78,6 +78,10 @@ EXEMPT = {
         "copies a version's parties' lägesbilder inside new_version, which writes "
         "SITUATION_REPORT_CREATED"
     ),
+    "samtrygg.incidents.services.discard_pending": (
+        "removes a reporter's own unsent photo uploads (removed, replaced, sent with the report "
+        "or a day old); keeping one writes PHOTO_KEPT, sending the report WEEKLY_REPORT_SUBMITTED"
+    ),
     "samtrygg.plans.services.run_evaluation": (
         "needs incidents before and after in two areas; EVALUATION_SAVED is checked in "
         "tests/plans/test_plans.py::test_evaluation_equals_the_library_and_is_a_snapshot"
@@ -293,6 +297,24 @@ def _new_incident(w: World) -> Any:
             lon=factories.HALMSTAD_LON,
             description="Krossad ruta.",
         ),
+    )
+
+
+def _once(w: World) -> Any:
+    from samtrygg.incidents.services import IncidentInput, create_incident_once
+
+    category = w.category()
+    return lambda: create_incident_once(
+        w.access(w.bob),
+        IncidentInput(
+            category=category,
+            reporting_organisation=w.a_org,
+            occurred_at=timezone.now() - timedelta(hours=2),
+            lat=factories.HALMSTAD_LAT,
+            lon=factories.HALMSTAD_LON,
+            description="Krossad ruta.",
+        ),
+        "k" * 32,
     )
 
 
@@ -985,6 +1007,20 @@ CALLS: dict[str, tuple[AuditAction, Callable[[World], Callable[[], Any]], tuple[
             lambda w, incident: _incident_services().add_photos(
                 w.access(w.bob), incident, [("a.jpg", _jpeg())]
             ),
+        ),
+        (),
+    ),
+    "samtrygg.incidents.services.create_incident_once": (
+        AuditAction.INCIDENT_CREATED,
+        lambda w: _once(w),
+        (),
+    ),
+    "samtrygg.incidents.services.keep_pending_photo": (
+        AuditAction.PHOTO_KEPT,
+        lambda w: (
+            lambda: _incident_services().keep_pending_photo(
+                w.access(w.bob), "k" * 32, 0, "a.jpg", _jpeg()
+            )
         ),
         (),
     ),

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     CASE_MERGED = "case.merged", _("Duplicate merged")
     PHOTO_ADDED = "case.photo_added", _("Photo added")
     WEEKLY_REPORT_SUBMITTED = "weekly_report.submitted", _("Weekly report submitted")
+    PHOTO_KEPT = "weekly_report.photo_kept", _("Photo kept for a report being written")
     INCIDENTS_IMPORTED = "incidents.imported", _("Incidents imported")
     POLICE_EVENTS_IMPORTED = "police_events.imported", _("Police events imported")
     EXPORT = "export", _("Export")

@@ -39,7 +39,7 @@ from samtrygg.tenancy.roles import Permission
 from . import cases, queries
 from .models import AssessmentLevel, Incident, PlaceType, Precision, Source, Status
 from .photos import check_upload_size
-from .services import IncidentInput, add_photos, create_incident
+from .services import IncidentInput, add_photos, create_incident_once
 from .visibility import FREE_TEXT_HIDDEN, FreeText, free_text
 from .weekly import (
     MAX_INCIDENTS_PER_REPORT,
@@ -376,10 +376,16 @@ def list_incidents(request: HttpRequest, municipality: str, filters: Query[Incid
 @router.post("/k/{municipality}/incidents", response={201: IncidentOut, **WRITE_ERRORS})
 def create(request: HttpRequest, municipality: str, payload: IncidentIn) -> Any:
     """Report one incident. Free text is screened: a personal identity number is refused;
-    other personal details are refused until ``confirm_flagged`` is true."""
+    other personal details are refused until ``confirm_flagged`` is true. With an
+    ``Idempotency-Key`` header (16–64 letters, digits, - or _), the same key again returns the
+    incident it created and creates nothing new (a retry after a lost answer is safe)."""
     access = api_access(request, municipality)
     organisation = _organisation(access, payload.reporting_organisation_id)
-    incident = create_incident(access, _incident_input(access, payload, organisation))
+    incident = create_incident_once(
+        access,
+        _incident_input(access, payload, organisation),
+        request.headers.get("Idempotency-Key", ""),
+    )
     return Reply(201, _case(access, incident.pk))
 
 
@@ -503,7 +509,9 @@ def _weekly_out(report: Any, incident_count: int) -> dict[str, Any]:
 
 @router.post("/k/{municipality}/weekly-reports", response={201: WeeklyReportOut, **WRITE_ERRORS})
 def create_weekly_report(request: HttpRequest, municipality: str, payload: WeeklyReportIn) -> Any:
-    """Send the week's report: incidents, areas with nothing to report, assessments."""
+    """Send the week's report: incidents, areas with nothing to report, assessments. A later
+    report in the same week adds to the earlier one; an empty report is refused. With an
+    ``Idempotency-Key`` header, the same key again returns the first result."""
     access = api_access(request, municipality)
     organisation = _organisation(access, payload.organisation_id)
     areas = {a.pk: a for a in access.scope(Area.objects.all())}
@@ -523,6 +531,7 @@ def create_weekly_report(request: HttpRequest, municipality: str, payload: Weekl
             [_incident_input(access, i, organisation) for i in payload.incidents],
             [area(pk) for pk in payload.quiet_area_ids],
             [Assessment(area(a.area_id), a.level, a.comment) for a in payload.assessments],
+            submission_key=request.headers.get("Idempotency-Key", ""),
         ),
     )
     return Reply(201, _weekly_out(report, report.incidents.count()))

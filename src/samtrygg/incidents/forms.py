@@ -71,8 +71,17 @@ class IncidentForm(forms.Form):
         label=_("I have checked: the text is not about a person"), required=False
     )
 
+    # What makes a row an incident; the time, severity and kind of place have defaults, and a
+    # time shown a minute ago is not a change (an untouched row is skipped, not refused).
+    FILLED_BY = ("category", "lat", "lon", "area", "place_name", "description", "estimated_cost")
+
     def clean_photo(self) -> Any:
         return _photo_size_checked(self.cleaned_data.get("photo"))
+
+    def has_changed(self) -> bool:
+        return any(self.data.get(self.add_prefix(name)) for name in self.FILLED_BY) or bool(
+            self.files.get(self.add_prefix("photo"))
+        )
 
     def __init__(self, access: Access, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

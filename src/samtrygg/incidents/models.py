@@ -492,3 +492,60 @@ class IncidentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}"
+
+
+class Submission(models.Model):
+    """What one submission key of a form or an API call created (idempotency): the same key
+    again returns this result and creates nothing, so back + submit, a double click or a retry
+    never duplicates a report."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=64)
+    weekly_report = models.ForeignKey(
+        WeeklyReport, on_delete=models.CASCADE, null=True, blank=True, related_name="submissions"
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    incident_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "key"], name="submission_key_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def _pending_photo_path(photo: PendingPhoto, filename: str) -> str:
+    return f"pending/{uuid.uuid4().hex}.jpg"
+
+
+class PendingPhoto(models.Model):
+    """A photo uploaded with a weekly report that is not sent yet: cleaned (no metadata) at
+    once, kept across validation errors, attached when the report is sent. Removed by the
+    scheduled retention job after a day if the report is never sent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)  # the submission key of the form
+    slot = models.PositiveSmallIntegerField()  # the incident form's index in the report
+    name = models.CharField(max_length=200)  # the file name as uploaded, to show it
+    image = models.FileField(upload_to=_pending_photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "slot"], name="pending_photo_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,7 +3,9 @@
 ``scan(text)`` returns findings. Swedish personal identity numbers (personnummer) and
 co-ordination numbers (samordningsnummer, day + 60) with a valid date and check digit are
 **refused**; phone numbers, e-mail addresses, car registration numbers and name patterns
-("heter Anna", "killen som heter …") are **flagged**: the writer must edit or confirm.
+("heter Anna", "killen som heter …"), common first names written with a capital letter
+("Ahmed och Kalle", "Anna Lind", "Kalles moped") and surnames in -sson ("Svensson") are
+**flagged**: the writer must edit or confirm.
 
 Identity numbers are looked for in a *normalised* copy of the text, so that the way a number
 was typed or pasted cannot hide it:
@@ -103,6 +105,33 @@ _NAME = re.compile(
     re.IGNORECASE,
 )
 
+# The most common first names in Sweden (SCB's name statistics, all ages, and the names most
+# often given in recent years), written with a capital letter. Names that are also ordinary
+# words or well-known places when they open a sentence (Per, Bo, Hans, Björn, Sten, Klara,
+# Sanna, Nora, Sofia) are left out: the list flags, it is not meant to catch every name.
+FIRST_NAMES = frozenset(
+    """
+    Anna Eva Maria Karin Kristina Lena Sara Kerstin Emma Ingrid Marie Malin Jenny Birgitta
+    Hanna Linnea Inger Annika Elin Monica Susanne Johanna Ulla Margareta Camilla Elsa Ida
+    Julia Linda Alice Maja Ebba Wilma Ella Olivia Astrid Agnes Alva Saga Freja Selma Vera
+    Stella Lisa Helena Petra Emilia Amanda Moa Tove Felicia Matilda Josefin Fatima Amina
+    Sandra Caroline Therese Jessica Frida Lina Maya Lova Elvira Isabelle Nellie Tindra Leah
+    Lars Mikael Anders Johan Erik Karl Peter Thomas Jan Daniel Fredrik Andreas Stefan
+    Mohammed Mohamed Muhammad Mohammad Ahmed Ahmad Ali Omar Hassan Hussein Yusuf Ibrahim
+    Mustafa Abdi Mehmet Magnus Mattias Jonas Martin Niklas Bengt Sven Nils Alexander Oscar
+    Oskar William Liam Noah Hugo Lucas Adam Elias Oliver Leo Alfred Axel Vincent Theo Arvid
+    Filip Gustav Emil Isak Viktor Ludvig Anton Albin Melvin Olle Kalle Pelle Nisse Janne
+    Micke Jocke Sebastian Simon Jakob Linus Rasmus Kevin Dennis Marcus Markus Tobias Patrik
+    Henrik Tommy Göran Leif Roger Ulf Kjell Rolf Åke Gunnar Ola Mats Christer Jonathan David
+    Samuel
+    """.split()  # noqa: SIM905 (a list of words reads better as text)
+)
+_FIRST_NAME = re.compile(
+    r"(?<!\w)(?:" + "|".join(sorted(FIRST_NAMES, key=len, reverse=True)) + r")s?"
+    r"(?:\s+[A-ZÅÄÖ][a-zåäöé]+)?(?!\w)"
+)
+_SURNAME = re.compile(r"(?<!\w)[A-ZÅÄÖ][a-zåäöé]+sson(?!\w)")
+
 
 def luhn_ok(digits: str) -> bool:
     total = 0
@@ -159,11 +188,12 @@ _MIGHT = re.compile(r"[\d@]|heter|hette|kalla|namn", re.IGNORECASE)
 
 
 def might_contain(text: str) -> bool:
-    """A cheap first test: text without digits, "@" or the name words cannot hold a finding.
+    """A cheap first test: text without digits, "@", the name words or a listed name cannot
+    hold a finding.
 
     Normalisation changes nothing here: every written form of an identity number still holds
     digits (``\\d`` matches full-width digits too)."""
-    return bool(_MIGHT.search(text))
+    return bool(_MIGHT.search(text) or _FIRST_NAME.search(text) or _SURNAME.search(text))
 
 
 def scan(text: str) -> list[Finding]:
@@ -187,6 +217,12 @@ def scan(text: str) -> list[Finding]:
                 taken.append(match.span())
     for match in _NAME.finditer(text):
         findings.append(Finding(Kind.NAME, match.start("name"), match.end("name"), match["name"]))
+        taken.append(match.span("name"))
+    for pattern in (_FIRST_NAME, _SURNAME):
+        for match in pattern.finditer(text):
+            if free(match.span()):
+                findings.append(Finding(Kind.NAME, match.start(), match.end(), match.group()))
+                taken.append(match.span())
     return sorted(findings, key=lambda f: f.start)
 
 

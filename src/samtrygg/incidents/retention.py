@@ -38,7 +38,7 @@ from samtrygg.audit.models import AuditAction
 from samtrygg.audit.services import record
 from samtrygg.tenancy.models import Municipality
 
-from .models import AreaAssessment, Comment, Incident, IncidentPhoto, WeeklyReport
+from .models import AreaAssessment, Comment, Incident, IncidentPhoto, Submission, WeeklyReport
 
 BATCH = 5000
 ACTOR = "samtrygg gallring"
@@ -143,6 +143,8 @@ def _remove_details(outcome: Outcome, ids: list[int], now: datetime) -> None:
         photos = list(IncidentPhoto.objects.filter(incident_id__in=ids))
         comments, _kinds = Comment.objects.filter(incident_id__in=ids).delete()
         IncidentPhoto.objects.filter(pk__in=[p.pk for p in photos]).delete()
+        # The submission keys name the reporter: they go with the reporter.
+        Submission.objects.filter(incident_id__in=ids).delete()
         cleared = Incident.objects.filter(pk__in=ids).update(
             description="",
             place_name="",
@@ -185,6 +187,7 @@ def _clear_weekly_reports(outcome: Outcome, now: datetime) -> None:
         if not ids:
             return
         WeeklyReport.objects.filter(pk__in=ids).update(reporter=None)
+        Submission.objects.filter(weekly_report_id__in=ids).delete()
         AreaAssessment.objects.filter(weekly_report_id__in=ids).exclude(comment="").update(
             comment=""
         )
@@ -257,5 +260,9 @@ def run_retention(
 
 
 def apply_retention(now: datetime | None = None) -> dict[str, Any]:
-    """The scheduled job: gallring everywhere; returns the counts per municipality."""
+    """The scheduled job: gallring everywhere; returns the counts per municipality. Also removes
+    the photos of weekly reports that were never sent (pending uploads older than a day)."""
+    from .services import remove_stale_pending_photos
+
+    remove_stale_pending_photos(now)
     return {o.municipality.slug: o.counts() for o in run_retention(now)}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import shapely
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,14 +34,19 @@ from .models import (
     Category,
     Incident,
     IncidentPhoto,
+    PendingPhoto,
     PlaceType,
     Precision,
     ReferenceCounter,
     Source,
+    Submission,
 )
-from .photos import MAX_PHOTOS_PER_INCIDENT, CleanPhoto, clean_photo
+from .photos import MAX_PHOTOS_PER_INCIDENT, CleanPhoto, check_upload_size, clean_photo
 
 FREE_TEXT_FIELDS = ("description", "place_name")
+
+# A submission key (idempotency): the form's hidden token or the API's Idempotency-Key header.
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @dataclass
@@ -231,6 +238,54 @@ def create_incident(access: Access, data: IncidentInput) -> Incident:
     return incident
 
 
+def check_submission_key(key: str) -> None:
+    if key and not SUBMISSION_KEY.match(key):
+        raise ValidationError(
+            {"submission_key": _("The submission key is 16 to 64 letters, digits, - or _.")}
+        )
+
+
+def _earlier_incident(access: Access, data: IncidentInput, key: str) -> Incident | None:
+    earlier = Submission.objects.filter(
+        user=access.user, organisation=data.reporting_organisation, key=key
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.incident_id is None:
+        raise ValidationError(
+            {"submission_key": _("This submission key was already used for another request.")}
+        )
+    return Incident.objects.get(pk=earlier.incident_id)
+
+
+def create_incident_once(access: Access, data: IncidentInput, key: str) -> Incident:
+    """``create_incident`` with a submission key (the API's ``Idempotency-Key``): the same key
+    again returns the incident it created and creates nothing new."""
+    if not key:
+        return create_incident(access, data)
+    access.require(Permission.REPORT_INCIDENTS)
+    check_submission_key(key)
+    earlier = _earlier_incident(access, data, key)
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            incident = create_incident(access, data)
+            Submission.objects.create(
+                user=access.user,
+                organisation=data.reporting_organisation,
+                key=key,
+                incident=incident,
+                incident_count=1,
+            )
+    except IntegrityError:
+        earlier = _earlier_incident(access, data, key)  # the same key sent twice at once
+        if earlier is None:
+            raise
+        return earlier
+    return incident
+
+
 def _clean_photos(
     photos: list[tuple[str, bytes]], errors: dict[str, list[ValidationError]]
 ) -> list[CleanPhoto]:
@@ -284,3 +339,58 @@ def add_photos(access: Access, incident: Incident, photos: list[tuple[str, bytes
             obj=case,
             changes={"photos": len(cleaned)},
         )
+
+
+PENDING_PHOTO_DAYS = 1  # an unsent report's photos are removed after a day
+
+
+def keep_pending_photo(access: Access, key: str, slot: int, name: str, raw: bytes) -> PendingPhoto:
+    """Clean an uploaded photo at once (metadata stripped, as for every photo) and keep it for
+    the report being written (submission key, incident slot) until the report is sent."""
+    access.require(Permission.REPORT_INCIDENTS)
+    check_upload_size(name, len(raw))
+    photo = clean_photo(raw, name)
+    with transaction.atomic():
+        discard_pending(PendingPhoto.objects.filter(user=access.user, key=key, slot=slot))
+        pending = PendingPhoto.objects.create(
+            user=access.user,
+            key=key,
+            slot=slot,
+            name=(name or "photo")[:200],
+            image=ContentFile(photo.content, name="photo.jpg"),
+            width=photo.width,
+            height=photo.height,
+        )
+        record(
+            AuditAction.PHOTO_KEPT,
+            actor=access.user,
+            municipality=access.municipality,
+            obj=pending,
+            changes={"incident": slot + 1},
+        )
+    return pending
+
+
+def pending_bytes(photo: PendingPhoto | None) -> list[tuple[str, bytes]]:
+    """A kept photo as the (name, bytes) an IncidentInput takes."""
+    if photo is None:
+        return []
+    with photo.image.open("rb") as handle:
+        return [(photo.name, handle.read())]
+
+
+def discard_pending(photos: Iterable[PendingPhoto]) -> int:
+    """Remove pending photos and their files: a reporter's own unsent uploads (removed, replaced,
+    sent with the report, or a day old), never a record anybody else has seen."""
+    count = 0
+    for photo in list(photos):
+        photo.image.delete(save=False)
+        photo.delete()
+        count += 1
+    return count
+
+
+def remove_stale_pending_photos(now: datetime | None = None) -> int:
+    """Photos of reports never sent, older than a day (run by the scheduled retention job)."""
+    moment = (now or timezone.now()) - timedelta(days=PENDING_PHOTO_DAYS)
+    return discard_pending(PendingPhoto.objects.filter(created_at__lt=moment))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -43,17 +44,35 @@ from .forms import (
     StatusForm,
     WeekForm,
 )
-from .models import Incident, IncidentPhoto, Precision, Status
-from .services import IncidentInput, add_photos
+from .models import Incident, IncidentPhoto, PendingPhoto, Precision, Status, WeeklyReport
+from .services import (
+    SUBMISSION_KEY,
+    IncidentInput,
+    add_photos,
+    discard_pending,
+    keep_pending_photo,
+    pending_bytes,
+)
 from .visibility import free_text
-from .weekly import Assessment, WeeklyReportInput, submit_weekly_report
+from .weekly import (
+    Assessment,
+    LastWeek,
+    WeeklyReportInput,
+    earlier_submission,
+    same_as_last_week,
+    sent_this_week,
+    submit_weekly_report,
+)
 from .workflow import COORDINATION, allowed_moves, capacities
 
 PAGE_SIZE = 50
 
 
 def _incident_input(
-    access: Access, data: dict[str, Any], organisation: Organisation
+    access: Access,
+    data: dict[str, Any],
+    organisation: Organisation,
+    photos: list[tuple[str, bytes]] | None = None,
 ) -> IncidentInput:
     area = data.get("area")
     has_point = data.get("lat") is not None and data.get("lon") is not None
@@ -73,7 +92,7 @@ def _incident_input(
         estimated_cost=data.get("estimated_cost"),
         area=None if has_point else area,
         confirm_flagged=bool(data.get("confirm_flagged")),
-        photos=_uploaded(data.get("photo")),
+        photos=photos or [],
     )
 
 
@@ -82,7 +101,22 @@ def _uploaded(upload: Any) -> list[tuple[str, bytes]]:
     return [] if upload is None else [(upload.name, upload.read())]
 
 
-def _attach_errors(error: ValidationError, formset: Any, week_form: WeekForm) -> None:
+# Where an error of the service that belongs to no single incident field is shown.
+REPORT_ERROR_ANCHORS = {
+    "quiet_areas": "areas",
+    "assessments": "areas",
+    "areas": "areas",
+    "report": "incident-forms",
+    "incidents": "incident-forms",
+    "iso_week": "id_week",
+}
+
+
+def _attach_errors(
+    error: ValidationError, formset: Any, week_form: WeekForm
+) -> list[tuple[str, str]]:
+    """Put the service's errors next to their fields; returns the others as (anchor, message)."""
+    others: list[tuple[str, str]] = []
     for key, problems in error.message_dict.items():
         if key.startswith("incident_"):
             _prefix, number, field = key.split("_", 2)
@@ -95,66 +129,174 @@ def _attach_errors(error: ValidationError, formset: Any, week_form: WeekForm) ->
             for problem in problems:
                 form.add_error(target, problem)
         else:
-            for problem in problems:
-                week_form.add_error(None, problem)
+            anchor = REPORT_ERROR_ANCHORS.get(key, "weekly-report")
+            others.extend((anchor, problem) for problem in problems)
+    return others
+
+
+def _error_summary(
+    week_form: WeekForm, formset: Any, others: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Every error of the report as (field id, message), for the summary at the top."""
+    if not week_form.is_bound:
+        return []
+    items: list[tuple[str, str]] = []
+    for name, problems in week_form.errors.items():
+        anchor = week_form[name].id_for_label if name in week_form.fields else "weekly-report"
+        items.extend((anchor, str(p)) for p in problems)
+    items.extend(("incident-forms", str(p)) for p in formset.non_form_errors())
+    for number, form in enumerate(formset.forms, start=1):
+        for name, problems in form.errors.items():
+            if name in form.fields:
+                anchor = form[name].id_for_label
+                label = f"{form.fields[name].label}: " if form.fields[name].label else ""
+            else:
+                anchor, label = f"incident-{number}", ""
+            prefix = _("Incident %(number)s") % {"number": number}
+            items.extend((anchor, f"{prefix}: {label}{p}") for p in problems)
+    items.extend(others)
+    return items
+
+
+def _keep_photos(
+    request: HttpRequest, access: Access, key: str, formset: Any
+) -> dict[int, PendingPhoto]:
+    """Store each uploaded photo at once (metadata stripped) as a pending upload of this
+    submission, so that it survives a validation error; remove those the reporter removed."""
+    kept = {p.slot: p for p in PendingPhoto.objects.filter(user=access.user, key=key)}
+    for slot, form in enumerate(formset.forms):
+        upload = request.FILES.get(f"{form.prefix}-photo")
+        if request.POST.get(f"{form.prefix}-remove_photo") or upload is not None:
+            old = kept.pop(slot, None)
+            if old is not None:
+                discard_pending([old])
+        if upload is None or "photo" in form.errors:
+            continue
+        try:
+            kept[slot] = keep_pending_photo(access, key, slot, upload.name or "", upload.read())
+        except ValidationError as error:
+            form.add_error("photo", error)
+    for slot, form in enumerate(formset.forms):
+        form.kept_photo = kept.get(slot)
+    return kept
+
+
+def _area_rows(
+    area_list: list[Any],
+    quiet: set[int],
+    levels: dict[int, str],
+    sent: WeeklyReport | None,
+) -> list[dict[str, Any]]:
+    sent_quiet = {a.pk for a in sent.quiet_areas.all()} if sent else set()
+    sent_levels = {a.area_id: a.get_level_display() for a in sent.assessments.all()} if sent else {}
+    return [
+        {
+            "area": a,
+            "quiet": a.pk in quiet,
+            "level": levels.get(a.pk, ""),
+            "sent_quiet": a.pk in sent_quiet,
+            "sent_level": sent_levels.get(a.pk, ""),
+        }
+        for a in area_list
+    ]
 
 
 @municipality_view(Permission.REPORT_INCIDENTS)
 def weekly_report(request: HttpRequest, access: Access) -> HttpResponse:
+    posted = request.method == "POST"
+    key = request.POST.get("submission_key", "") if posted else ""
+    if not SUBMISSION_KEY.match(key):
+        key = secrets.token_urlsafe(24)  # a new submission
     week_form = WeekForm(access, request.POST or None)
     formset = IncidentFormSet(
         request.POST or None, request.FILES or None, access=access, prefix="incident"
     )
     area_list = list(area_queries(access).only("name", "code", "kind"))
-    if request.method == "POST" and week_form.is_valid() and formset.is_valid():
-        organisation = next(
-            o for o in access.organisations if str(o.pk) == week_form.cleaned_data["organisation"]
-        )
+    by_pk = {a.pk: a for a in area_list}
+    organisation = access.organisations[0] if access.organisations else None
+    chosen = request.POST.get("organisation") or request.GET.get("organisation", "")
+    organisation = next((o for o in access.organisations if str(o.pk) == chosen), organisation)
+    year, week, _day = timezone.localdate().isocalendar()
+    if posted and week_form.is_valid():
         year, week = week_form.cleaned_data["week"]
-        filled = [f for f in formset.forms if f.has_changed() and f.cleaned_data]
-        by_pk = {a.pk: a for a in area_list}
-        quiet = [
-            by_pk[int(pk)]
-            for pk in request.POST.getlist("quiet")
-            if pk.isdigit() and int(pk) in by_pk
-        ]
-        assessments = [
-            Assessment(
-                a, request.POST[f"assess-{a.pk}"], request.POST.get(f"assess-comment-{a.pk}", "")
-            )
-            for a in area_list
-            if request.POST.get(f"assess-{a.pk}")
-        ]
-        try:
-            submit_weekly_report(
-                access,
-                WeeklyReportInput(
-                    organisation,
-                    year,
-                    week,
-                    [_incident_input(access, f.cleaned_data, organisation) for f in filled],
-                    quiet,
-                    assessments,
-                ),
-            )
-        except ValidationError as error:
-            _attach_errors(error, formset, week_form)
-        else:
-            messages.success(
-                request,
-                _("Thank you! The report for week %(week)d was sent with %(n)d incidents.")
-                % {"week": week, "n": len(filled)},
-            )
+        earlier = earlier_submission(access, organisation, key) if organisation else None
+        if earlier is not None:
+            # Back + submit, a double click or a retry: the first result, nothing new.
+            discard_pending(PendingPhoto.objects.filter(user=access.user, key=key))
+            messages.info(request, _("This report was already sent; nothing new was stored."))
             return redirect(
                 reverse("incident_list", args=[access.municipality.slug]) + "?queue=mine"
             )
+    quiet_ids = {int(pk) for pk in request.POST.getlist("quiet") if pk.isdigit()}
+    quiet_ids &= set(by_pk)
+    levels = {
+        a.pk: request.POST[f"assess-{a.pk}"]
+        for a in area_list
+        if request.POST.get(f"assess-{a.pk}")
+    }
+    others: list[tuple[str, str]] = []
+    if posted:
+        forms_valid = week_form.is_valid() and formset.is_valid()
+        kept = _keep_photos(request, access, key, formset)
+        if forms_valid and formset.is_valid() and organisation is not None:
+            filled = [
+                (i, f) for i, f in enumerate(formset.forms) if f.has_changed() and f.cleaned_data
+            ]
+            try:
+                submit_weekly_report(
+                    access,
+                    WeeklyReportInput(
+                        organisation,
+                        year,
+                        week,
+                        [
+                            _incident_input(
+                                access, f.cleaned_data, organisation, pending_bytes(kept.get(i))
+                            )
+                            for i, f in filled
+                        ],
+                        [by_pk[pk] for pk in sorted(quiet_ids)],
+                        [
+                            Assessment(
+                                by_pk[pk], level, request.POST.get(f"assess-comment-{pk}", "")
+                            )
+                            for pk, level in levels.items()
+                        ],
+                        submission_key=key,
+                    ),
+                )
+            except ValidationError as error:
+                others = _attach_errors(error, formset, week_form)
+            else:
+                discard_pending(PendingPhoto.objects.filter(user=access.user, key=key))
+                messages.success(
+                    request,
+                    _("Thank you! The report for week %(week)d was sent with %(n)d incidents.")
+                    % {"week": week, "n": len(filled)},
+                )
+                return redirect(
+                    reverse("incident_list", args=[access.municipality.slug]) + "?queue=mine"
+                )
+    sent = sent_this_week(access, organisation, year, week) if organisation else None
+    last_week = (
+        same_as_last_week(access, organisation, year, week) if organisation else LastWeek([], {})
+    )
+    if not posted and request.GET.get("samma"):
+        quiet_ids, levels = set(last_week.quiet_area_ids), dict(last_week.levels)
     return render(
         request,
         "incidents/weekly_report.html",
         {
             "week_form": week_form,
             "formset": formset,
-            "areas": area_list,
+            "submission_key": key,
+            "area_rows": _area_rows(area_list, quiet_ids, levels, sent),
+            "sent": sent,
+            "last_week": {"quiet": last_week.quiet_area_ids, "levels": last_week.levels},
+            "has_last_week": bool(last_week.quiet_area_ids or last_week.levels),
+            "organisation": organisation,
+            "error_summary": _error_summary(week_form, formset, others),
+            "report_errors": others,
             "assessment_choices": ASSESSMENT_CHOICES,
             # Which optional questions each category asks (the form hides the others).
             "category_asks": {

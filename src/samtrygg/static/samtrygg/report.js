@@ -64,7 +64,32 @@
     update();
   }
 
+  // "Same as last week": tick last week's quiet areas and choose its assessments in place, so
+  // nothing typed in the form is lost (without the script the link reloads the form pre-filled).
+  function initSameAsLastWeek() {
+    const link = document.querySelector("[data-same-as-last-week]");
+    const dataElement = document.getElementById("last-week");
+    if (!link || !dataElement) return;
+    const lastWeek = JSON.parse(dataElement.textContent);
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      lastWeek.quiet.forEach((pk) => {
+        const box = document.getElementById("quiet-" + pk);
+        if (box) box.checked = true;
+      });
+      Object.entries(lastWeek.levels).forEach(([pk, level]) => {
+        const select = document.getElementById("assess-" + pk);
+        if (select) select.value = level;
+      });
+      const status = document.querySelector("[data-same-status]");
+      if (status) status.textContent = status.dataset.done;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    const summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+    initSameAsLastWeek();
     const container = document.getElementById("incident-forms");
     if (!container) return;
     const asksElement = document.getElementById("category-asks");
