@@ -143,5 +143,5 @@ def test_english_is_selectable(world: World, new_page: Any) -> None:
     page = new_page()
     log_in(page, "bob@example.se")
     page.get_by_role("button", name="English").click()
-    page.get_by_role("link", name="Overview").wait_for()
+    page.get_by_role("link", name="Weekly report").first.wait_for()
     assert page.locator("html").get_attribute("lang") == "en"

@@ -97,7 +97,7 @@ def wait_ready(page: Any) -> None:
 def test_filter_switch_layers_open_a_hot_spot_and_share(picture: World, new_page: Any) -> None:
     page = new_page(DESKTOP)
     log_in(page, "dave@example.se")
-    page.get_by_role("link", name="Lägesbild på karta").click()
+    page.get_by_role("navigation").get_by_role("link", name="Lägesbild på karta").click()
     wait_ready(page)
     page.get_by_label("Period", exact=True).select_option(label="Senaste kvartalet (13 veckor)")
     page.get_by_text("Kategorier, områden, organisationer, status, källa").click()
