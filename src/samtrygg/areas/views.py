@@ -242,8 +242,22 @@ def place_lookup(request: HttpRequest, access: Access) -> JsonResponse:
         {
             "area": {"id": area.pk, "name": area.name} if area else None,
             "address": ({"label": str(found[0]), "distance_m": round(found[1])} if found else None),
+            "text": _place_text(area, found),
         }
     )
+
+
+def _place_text(area: Area | None, found: tuple[object, float] | None) -> str:
+    """What the reporter reads under the map: "Centrum · nära Storgatan 3B (30 m)"."""
+    from samtrygg.core import formatting
+
+    parts = [area.name if area else _("Outside the municipality's areas")]
+    if found is not None:
+        parts.append(
+            _("near %(address)s (%(metres)s m)")
+            % {"address": found[0], "metres": formatting.number(round(found[1]))}
+        )
+    return " · ".join(parts)
 
 
 @municipality_view(Permission.VIEW_AREAS)

@@ -9,11 +9,28 @@
     return response.json();
   }
 
+  // Name the place chosen: its area and the nearest address of the kommun's own register
+  // (looked up on the server, no outside service); an empty area list follows the map.
+  async function describePlace(block, latlng, status) {
+    const element = block.querySelector(".pick-map");
+    if (!element || !element.dataset.lookupUrl) return;
+    const url = element.dataset.lookupUrl + "?lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6);
+    try {
+      const place = await getJson(url);
+      status.textContent = place.text;
+      const select = block.querySelector("select[name$='-area']");
+      if (select && place.area && !select.value) select.value = String(place.area.id);
+    } catch (error) {
+      // Offline or the look-up failed: the point is kept all the same.
+    }
+  }
+
   function setPlace(block, map, marker, latlng, status) {
     block.querySelector("input[data-lat]").value = latlng.lat.toFixed(6);
     block.querySelector("input[data-lon]").value = latlng.lng.toFixed(6);
     marker.setLatLng(latlng).addTo(map);
     status.textContent = block.dataset.placeChosen || "✓";
+    describePlace(block, latlng, status);
   }
 
   async function initPicker(block) {
