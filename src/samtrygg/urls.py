@@ -11,6 +11,7 @@ from samtrygg.core.converters import IdConverter
 from samtrygg.exchange import survey_views
 from samtrygg.exchange import views as exchange_views
 from samtrygg.incidents import category_views, week_views
+from samtrygg.incidents import quick as quick_views
 from samtrygg.incidents import views as incident_views
 from samtrygg.plans import public as plan_public
 from samtrygg.plans import views as plan_views
@@ -203,6 +204,7 @@ municipality_patterns = [
         for fmt in ("pdf", "docx")
     ),
     path("report/", incident_views.weekly_report, name="weekly_report"),
+    path("report/quick/", quick_views.quick_report, name="quick_report"),
     path("weeks/", week_views.week_overview, name="week_overview"),
     path("incidents/", incident_views.incident_list, name="incident_list"),
     *(

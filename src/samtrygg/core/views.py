@@ -17,6 +17,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from samtrygg.tenancy.policy import Access, municipalities_for, municipality_view
+from samtrygg.tenancy.roles import Permission
 
 
 @login_required
@@ -38,10 +39,19 @@ def municipality_home(request: HttpRequest, access: Access) -> HttpResponse:
     from .start import blocks
 
     municipalities = my_municipalities(request)
+    quick_form = None
+    if access.can(Permission.REPORT_INCIDENTS):
+        from samtrygg.incidents.quick import new_form
+
+        quick_form = new_form(access)
     return render(
         request,
         "core/municipality_home.html",
-        {"blocks": blocks(access, municipalities), "municipalities": municipalities},
+        {
+            "blocks": blocks(access, municipalities),
+            "municipalities": municipalities,
+            "quick_form": quick_form,
+        },
     )
 
 

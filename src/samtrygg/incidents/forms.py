@@ -228,3 +228,33 @@ class RouteForm(forms.Form):
         self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
             organisations(access).filter(is_active=True).order_by("name")
         )
+
+
+class QuickReportForm(forms.Form):
+    """One incident from the start page, here and now (issue 14, item 2): what happened and
+    where the phone is; the time is now and the organisation the reporter's first. The
+    incident itself is checked by services.create_incident like every other door's."""
+
+    category = forms.ModelChoiceField(label=_("What happened"), queryset=Category.objects.none())
+    organisation = forms.ChoiceField(label=_("Reporting for"))
+    lat = forms.FloatField(widget=forms.HiddenInput, required=False)
+    lon = forms.FloatField(widget=forms.HiddenInput, required=False)
+    key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, access: Access, *args: Any, **kwargs: Any) -> None:
+        from .queries import categories
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories(access)  # type: ignore[attr-defined]
+        self.fields["organisation"].choices = [  # type: ignore[attr-defined]
+            (o.pk, o.name) for o in access.organisations
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("lat") is None or data.get("lon") is None:
+            raise forms.ValidationError(
+                _("Press “Use my position” first: a quick report needs the place you are at."),
+                code="no_position",
+            )
+        return data
